@@ -1,0 +1,217 @@
+// A synced database: one better-sqlite3 connection, its clock, and the local
+// half of the engine. Every entry point turns pending captures into changes
+// first, runs in one SQLite transaction, and tells listeners after commit.
+
+import { existsSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { TidemarkError } from '../../shared/errors';
+import type { Change, DatabaseStatus, HistoryPage, HistoryQuery, TableInfo, WriteOp } from '../../shared/types';
+import { flushPending } from './capture';
+import { createChangeLog, type ChangeLog } from './change-log';
+import { createHistory } from './history';
+import { createHlc, systemClock, type Clock, type Hlc } from './hlc';
+import { createMaterializer } from './materialize';
+import { applyToLog, type ApplyResult } from './merge';
+import { installSchema, META, readMeta, writeMeta } from './schema';
+import { inspectTable, listUserTables, type TableShape } from './tables';
+import { readTrackedShapes, refreshShapes, requireTrackable, trackTable, type TrackContext } from './tracking';
+import { dropTriggers, withCaptureOff } from './triggers';
+import { applyWrites, type WriteResult } from './write-api';
+import { countChanges } from './status';
+
+export interface OpenOptions {
+  /** Create the file when it does not exist (default: false). */
+  create?: boolean;
+  /** Human name of this replica, set when the database is first initialized. */
+  name?: string;
+  clock?: Clock;
+}
+
+export interface CommitEvent {
+  source: 'local' | 'remote';
+  changes: number;
+  tables: string[];
+}
+
+export interface TidemarkDatabase {
+  readonly path: string;
+  readonly uuid: string;
+  readonly sqlite: Database;
+  readonly hlc: Hlc;
+  readonly log: ChangeLog;
+  name(): string;
+  setName(name: string): void;
+  /** Turns pending captures into changes; returns how many were made. */
+  refresh(): number;
+  track(tables: readonly string[]): { table: string; changes: number }[];
+  untrack(table: string): void;
+  tables(): TableInfo[];
+  trackedShapes(): TableShape[];
+  write(ops: readonly WriteOp[]): WriteResult;
+  applyChanges(changes: readonly Change[]): ApplyResult;
+  /** Runs `work` in one transaction after a refresh, with remote changes applied through `apply`. */
+  transaction<T>(work: () => T): T;
+  history(query: HistoryQuery): HistoryPage;
+  status(): DatabaseStatus;
+  onCommit(listener: (event: CommitEvent) => void): () => void;
+  close(): void;
+}
+
+export function openDatabase(path: string, options: OpenOptions = {}): TidemarkDatabase {
+  const fullPath = resolve(path);
+  const sqlite = connect(fullPath, options.create ?? false);
+  const clock = options.clock ?? systemClock;
+  try {
+    return initialize(sqlite, fullPath, clock, options.name);
+  } catch (error) {
+    sqlite.close();
+    throw mapOpenError(error, fullPath);
+  }
+}
+
+function connect(path: string, create: boolean): Database {
+  if (!create && !existsSync(path)) {
+    throw new TidemarkError({ kind: 'database-missing', path, hint: 'Check the path, or create it with `tidemark init <db>`.' });
+  }
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new TidemarkError({ kind: 'not-sqlite', path, hint: 'That is a folder; give the path of a database file.' });
+  }
+  try {
+    const sqlite = new BetterSqlite3(path);
+    sqlite.pragma('busy_timeout = 5000');
+    return sqlite;
+  } catch (error) {
+    throw mapOpenError(error, path);
+  }
+}
+
+function initialize(sqlite: Database, path: string, clock: Clock, name: string | undefined): TidemarkDatabase {
+  sqlite.pragma('journal_mode = WAL');
+  // Remote changes must apply whatever order parents and children arrive in;
+  // foreign keys stay the app's business on its own connections.
+  sqlite.pragma('foreign_keys = OFF');
+  let hlc: Hlc = createHlc({ now: () => clock.now() });
+  sqlite.transaction(() => installSchema(sqlite, () => hlc.next(), name ?? defaultReplicaName()))();
+  if (name !== undefined) writeMeta(sqlite, META.replicaName, name);
+
+  const log = createChangeLog(sqlite);
+  hlc = createHlc({ now: () => clock.now(), seen: log.maxId() });
+  const uuid = readMeta(sqlite, META.databaseUuid)!;
+  const shapes = readTrackedShapes(sqlite);
+  const remote = createMaterializer(sqlite, log, (t) => shapes.get(t), { strict: false });
+  const ctx: TrackContext = { db: sqlite, log, hlc, author: uuid, materializer: remote, shapes };
+  const listeners = new Set<(event: CommitEvent) => void>();
+  const queryHistory = createHistory(sqlite);
+
+  const notify = (event: CommitEvent) => {
+    if (event.changes === 0) return;
+    for (const listener of listeners) listener(event);
+  };
+
+  // Flushes captures into the same transaction as the work that follows.
+  const inTransaction = <T>(work: () => T): { value: T; captured: number; capturedTables: string[] } => {
+    let captured = 0;
+    let capturedTables: string[] = [];
+    const value = sqlite.transaction(() => {
+      const flushed = flushPending(sqlite, log, hlc, uuid);
+      captured = flushed.changes;
+      capturedTables = [...flushed.tables];
+      return withCaptureOff(sqlite, work);
+    }).immediate();
+    if (captured > 0) notify({ source: 'local', changes: captured, tables: capturedTables });
+    return { value, captured, capturedTables };
+  };
+
+  inTransaction(() => refreshShapes(ctx));
+
+  const database: TidemarkDatabase = {
+    path,
+    uuid,
+    sqlite,
+    hlc,
+    log,
+    name: () => readMeta(sqlite, META.replicaName) ?? '',
+    setName: (value) => writeMeta(sqlite, META.replicaName, value),
+    refresh: () => inTransaction(() => refreshShapes(ctx)).captured,
+    track(tables) {
+      const { value } = inTransaction(() => {
+        const wanted = tables.map((table) => requireTrackable(sqlite, table));
+        return wanted.map((shape) => ({ table: shape.name, changes: trackTable(ctx, shape) }));
+      });
+      notify({ source: 'local', changes: value.reduce((n, t) => n + t.changes, 0), tables: value.map((t) => t.table) });
+      return value;
+    },
+    untrack(table) {
+      inTransaction(() => {
+        dropTriggers(sqlite, table);
+        sqlite.prepare('DELETE FROM ZV_TRACKED WHERE table_name = ?').run(table);
+        shapes.delete(table);
+        remote.reset();
+      });
+    },
+    tables() {
+      return listUserTables(sqlite).map((table) => {
+        if (shapes.has(table)) return { name: table, tracked: true };
+        const inspection = inspectTable(sqlite, table);
+        return inspection && !inspection.ok
+          ? { name: table, tracked: false, untrackableReason: inspection.reason, hint: inspection.hint }
+          : { name: table, tracked: false };
+      });
+    },
+    trackedShapes: () => [...shapes.values()],
+    write(ops) {
+      const { value } = inTransaction(() => applyWrites(sqlite, log, hlc, uuid, (t) => shapes.get(t), ops));
+      notify({ source: 'local', changes: value.changes, tables: [...value.tables] });
+      return value;
+    },
+    applyChanges(changes) {
+      const { value } = inTransaction(() => applyToLog(changes, log, hlc, remote));
+      notify({ source: 'remote', changes: value.applied, tables: [...value.tables] });
+      return value;
+    },
+    transaction: (work) => inTransaction(work).value,
+    history(query) {
+      inTransaction(() => undefined);
+      return queryHistory(query);
+    },
+    status() {
+      inTransaction(() => undefined);
+      return {
+        path,
+        databaseUuid: uuid,
+        name: database.name(),
+        ...countChanges(sqlite, shapes),
+      };
+    },
+    onCommit(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close() {
+      listeners.clear();
+      sqlite.close();
+    },
+  };
+  return database;
+}
+
+function defaultReplicaName(): string {
+  return hostname() || 'This device';
+}
+
+function mapOpenError(error: unknown, path: string): unknown {
+  if (error instanceof TidemarkError) return error;
+  const code = (error as { code?: string }).code ?? '';
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new TidemarkError({ kind: 'not-sqlite', path, hint: 'Choose a SQLite database file (or a new path to create one).' });
+  }
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return new TidemarkError({ kind: 'database-locked', path, hint: 'Close the program that holds it open for writing and try again.' });
+  }
+  if (code === 'SQLITE_CANTOPEN') {
+    return new TidemarkError({ kind: 'database-missing', path, hint: 'Check that the folder exists and can be written.' });
+  }
+  return error;
+}

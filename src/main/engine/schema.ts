@@ -1,0 +1,68 @@
+// The engine's tables (DESIGN.md section 1). The first three are the contract
+// between replicas and are created exactly as the design gives them; the
+// rest are this engine's own bookkeeping, all prefixed ZV_.
+
+import type { Database } from 'better-sqlite3';
+
+export const CONTRACT_SCHEMA = `
+CREATE TABLE IF NOT EXISTS ZV_METADATA (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ZV_TRANSACTION (id TEXT NOT NULL PRIMARY KEY, author TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ZV_CHANGE (
+  id TEXT NOT NULL PRIMARY KEY, transaction_id TEXT NOT NULL,
+  entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, attribute TEXT NOT NULL,
+  old_value TEXT, new_value TEXT,
+  FOREIGN KEY (transaction_id) REFERENCES ZV_TRANSACTION(id));
+`;
+
+const ENGINE_SCHEMA = `
+-- Latest-value lookups for merge, entity timelines, and per-table history.
+CREATE INDEX IF NOT EXISTS ZV_CHANGE_by_attribute ON ZV_CHANGE (entity_type, entity_id, attribute, id);
+CREATE INDEX IF NOT EXISTS ZV_CHANGE_by_table ON ZV_CHANGE (entity_type, id);
+CREATE INDEX IF NOT EXISTS ZV_CHANGE_by_transaction ON ZV_CHANGE (transaction_id);
+CREATE INDEX IF NOT EXISTS ZV_TRANSACTION_by_author ON ZV_TRANSACTION (author, id);
+
+-- Writes captured by triggers from any connection, waiting to become changes.
+-- old_raw/new_raw have no type so they keep the SQLite value exactly.
+CREATE TABLE IF NOT EXISTS ZV_PENDING (
+  seq INTEGER PRIMARY KEY, op TEXT NOT NULL, entity_type TEXT NOT NULL,
+  entity_id TEXT NOT NULL, attribute TEXT NOT NULL, has_old INTEGER NOT NULL,
+  old_raw, new_raw);
+
+-- A row here, written and removed inside one engine transaction, switches the
+-- capture triggers off; no other connection can ever see it.
+CREATE TABLE IF NOT EXISTS ZV_CAPTURE_OFF (on_purpose INTEGER);
+
+CREATE TABLE IF NOT EXISTS ZV_TRACKED (
+  table_name TEXT NOT NULL PRIMARY KEY, primary_key TEXT NOT NULL,
+  columns TEXT NOT NULL, tracked_at TEXT NOT NULL);
+`;
+
+export const META = {
+  databaseUuid: 'database_uuid',
+  replicaName: 'replica_name',
+  schemaVersion: 'engine_schema_version',
+} as const;
+
+export const ENGINE_SCHEMA_VERSION = '1';
+
+export function installSchema(db: Database, newUuid: () => string, defaultName: string): void {
+  db.exec(CONTRACT_SCHEMA);
+  db.exec(ENGINE_SCHEMA);
+  const setIfMissing = db.prepare('INSERT OR IGNORE INTO ZV_METADATA (key, value) VALUES (?, ?)');
+  setIfMissing.run(META.databaseUuid, newUuid());
+  setIfMissing.run(META.replicaName, defaultName);
+  setIfMissing.run(META.schemaVersion, ENGINE_SCHEMA_VERSION);
+}
+
+export function readMeta(db: Database, key: string): string | null {
+  const row = db.prepare('SELECT value FROM ZV_METADATA WHERE key = ?').get(key) as { value: string } | undefined;
+  return row?.value ?? null;
+}
+
+export function writeMeta(db: Database, key: string, value: string): void {
+  db.prepare('INSERT INTO ZV_METADATA (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+}
+
+export function isEngineTable(name: string): boolean {
+  return /^zv_/i.test(name) || /^sqlite_/i.test(name);
+}

@@ -1,0 +1,72 @@
+// Serializable types shared by the engine, the CLI, main, preload and renderer.
+
+/** One row of ZV_CHANGE together with its transaction's author. */
+export interface Change {
+  id: string;
+  transactionId: string;
+  author: string;
+  entityType: string;
+  entityId: string;
+  attribute: string;
+  /** JSON text of the value before; null when the attribute did not exist. */
+  oldValue: string | null;
+  /** JSON text of the value after. */
+  newValue: string | null;
+}
+
+/** A change as the history shows it: with the time its id was stamped. */
+export interface HistoryEntry extends Change {
+  time: number;
+}
+
+export interface HistoryQuery {
+  table?: string;
+  entityId?: string;
+  author?: string;
+  transactionId?: string;
+  /** Milliseconds since the epoch, inclusive. */
+  since?: number;
+  /** Milliseconds since the epoch, exclusive. */
+  until?: number;
+  /** Page cursor: only changes with a smaller id (newest first). */
+  before?: string;
+  limit?: number;
+}
+
+export interface HistoryPage {
+  entries: HistoryEntry[];
+  /** Pass as `before` for the next page; null on the last page. */
+  next: string | null;
+}
+
+export interface TrackedTableStatus {
+  table: string;
+  primaryKey: string;
+  rows: number;
+  changes: number;
+}
+
+export interface DatabaseStatus {
+  path: string;
+  databaseUuid: string;
+  name: string;
+  tracked: TrackedTableStatus[];
+  changes: number;
+  transactions: number;
+  authors: number;
+  /** Changes kept in the log for a table or column this database lacks. */
+  waiting: number;
+}
+
+/** A write through the API: puts and deletes applied as one transaction. */
+export type WriteOp =
+  | { op: 'put'; table: string; id: string | number; values: Record<string, unknown> }
+  | { op: 'delete'; table: string; id: string | number };
+
+export interface TableInfo {
+  name: string;
+  tracked: boolean;
+  /** Why the table cannot be tracked, when it cannot. */
+  untrackableReason?: string;
+  hint?: string;
+}
