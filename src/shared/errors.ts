@@ -4,6 +4,7 @@
 export type TidemarkErrorDetail =
   | { kind: 'database-missing'; path: string; hint: string }
   | { kind: 'not-sqlite'; path: string; hint: string }
+  | { kind: 'not-initialized'; path: string; hint: string }
   | { kind: 'database-locked'; path: string; hint: string }
   | { kind: 'table-missing'; table: string; hint: string }
   | { kind: 'table-untrackable'; table: string; reason: string; hint: string }
@@ -48,6 +49,8 @@ export function describeError(detail: TidemarkErrorDetail): string {
       return `No database at ${detail.path}`;
     case 'not-sqlite':
       return `${detail.path} is not a SQLite database`;
+    case 'not-initialized':
+      return `${detail.path} is not a Tidemark database yet`;
     case 'database-locked':
       return `${detail.path} is locked by another program`;
     case 'table-missing':

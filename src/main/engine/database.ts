@@ -24,6 +24,8 @@ import { countChanges } from './status';
 export interface OpenOptions {
   /** Create the file when it does not exist (default: false). */
   create?: boolean;
+  /** Refuse a SQLite file that was never initialized, instead of adopting it. */
+  requireInitialized?: boolean;
   /** Human name of this replica, set when the database is first initialized. */
   name?: string;
   clock?: Clock;
@@ -64,6 +66,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): TidemarkD
   const sqlite = connect(fullPath, options.create ?? false);
   const clock = options.clock ?? systemClock;
   try {
+    if (options.requireInitialized && !isInitialized(sqlite)) {
+      throw new TidemarkError({ kind: 'not-initialized', path: fullPath, hint: `Set it up first: tidemark init ${path}` });
+    }
     return initialize(sqlite, fullPath, clock, options.name);
   } catch (error) {
     sqlite.close();
@@ -195,6 +200,10 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
     },
   };
   return database;
+}
+
+function isInitialized(sqlite: Database): boolean {
+  return sqlite.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'ZV_METADATA'").get() !== undefined;
 }
 
 function defaultReplicaName(): string {
