@@ -52,7 +52,8 @@ export interface TidemarkDatabase {
   tables(): TableInfo[];
   trackedShapes(): TableShape[];
   write(ops: readonly WriteOp[]): WriteResult;
-  applyChanges(changes: readonly Change[]): ApplyResult;
+  /** Merges changes; `alongside` runs in the same SQLite transaction (e.g. to move a sync cursor). */
+  applyChanges(changes: readonly Change[], alongside?: (result: ApplyResult) => void): ApplyResult;
   /** Runs `work` in one transaction after a refresh, with remote changes applied through `apply`. */
   transaction<T>(work: () => T): T;
   history(query: HistoryQuery): HistoryPage;
@@ -171,8 +172,12 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
       notify({ source: 'local', changes: value.changes, tables: [...value.tables] });
       return value;
     },
-    applyChanges(changes) {
-      const { value } = inTransaction(() => applyToLog(changes, log, hlc, remote));
+    applyChanges(changes, alongside) {
+      const { value } = inTransaction(() => {
+        const result = applyToLog(changes, log, hlc, remote);
+        alongside?.(result);
+        return result;
+      });
       notify({ source: 'remote', changes: value.applied, tables: [...value.tables] });
       return value;
     },

@@ -32,6 +32,15 @@ CREATE TABLE IF NOT EXISTS ZV_PENDING (
 -- capture triggers off; no other connection can ever see it.
 CREATE TABLE IF NOT EXISTS ZV_CAPTURE_OFF (on_purpose INTEGER);
 
+-- Every replica seen on the remote: its last head, and how far we applied it.
+CREATE TABLE IF NOT EXISTS ZV_REPLICA (
+  replica TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL DEFAULT 'trusted', public_key TEXT,
+  head_etag TEXT, head TEXT,
+  applied_last TEXT, applied_count INTEGER NOT NULL DEFAULT 0,
+  applied_sha TEXT NOT NULL DEFAULT '', applied_chain TEXT NOT NULL DEFAULT '',
+  problem TEXT, problem_etag TEXT, clock_warning TEXT, seen_at TEXT);
+
 CREATE TABLE IF NOT EXISTS ZV_TRACKED (
   table_name TEXT NOT NULL PRIMARY KEY, primary_key TEXT NOT NULL,
   columns TEXT NOT NULL, tracked_at TEXT NOT NULL);
@@ -41,6 +50,10 @@ export const META = {
   databaseUuid: 'database_uuid',
   replicaName: 'replica_name',
   schemaVersion: 'engine_schema_version',
+  datasetUuid: 'dataset_uuid',
+  remote: 'remote',
+  pushState: 'push_state',
+  pushIntent: 'push_intent',
 } as const;
 
 export const ENGINE_SCHEMA_VERSION = '1';

@@ -1,0 +1,93 @@
+// Replica heads (DESIGN.md section 3): `replicas/{replica}.json`, rewritten by
+// compare-and-swap on each push. A head read from the remote is hostile input:
+// it is parsed strictly and checked against the file name and the dataset.
+
+import { z } from 'zod';
+import { TidemarkError } from '../../../shared/errors';
+import { isUuid7 } from '../hlc';
+import { BATCH_FORMAT } from './batch-file';
+import { canonicalJson } from './canonical-json';
+
+/** The newest batches a head lists, so pullers rarely need a LIST of batches/. */
+export const HEAD_BATCH_LIMIT = 64;
+
+const uuid = z.string().refine(isUuid7, 'not a UUIDv7');
+const sha = z.string().regex(/^[0-9a-f]{64}$/);
+
+const batchDescriptor = z.object({
+  file: z.string().min(1).max(300),
+  first: uuid,
+  last: uuid,
+  count: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  sha256: sha,
+});
+
+const headSchema = z.looseObject({
+  format: z.number().int().positive(),
+  dataset_uuid: z.string().min(1),
+  replica: uuid,
+  name: z.string().max(200).default(''),
+  public_key: z.string().nullable().optional(),
+  last: uuid.nullable(),
+  count: z.number().int().nonnegative(),
+  batches: z.array(batchDescriptor).max(HEAD_BATCH_LIMIT * 4),
+  chain: z.string(),
+  signature: z.string().nullable().optional(),
+});
+
+export type BatchDescriptor = z.infer<typeof batchDescriptor>;
+export type Head = z.infer<typeof headSchema>;
+
+export function headKey(replica: string): string {
+  return `replicas/${replica}.json`;
+}
+
+/** The replica id a `replicas/` key names, or null for anything else. */
+export function replicaOfHeadKey(key: string): string | null {
+  const match = /^replicas\/([0-9a-f-]{36})\.json$/.exec(key);
+  return match && isUuid7(match[1]!) ? match[1]! : null;
+}
+
+export function encodeHead(head: Head): Buffer {
+  return Buffer.from(canonicalJson(head), 'utf8');
+}
+
+export function decodeHead(bytes: Uint8Array, key: string, expected: { replica: string; datasetUuid: string }): Head {
+  const corrupt = (reason: string) =>
+    new TidemarkError({ kind: 'corrupt-file', file: key, reason, hint: 'That replica must sync again to rewrite its head.' });
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    throw corrupt('not JSON');
+  }
+  const format = (json as { format?: unknown })?.format;
+  if (typeof format === 'number' && format > BATCH_FORMAT) {
+    throw new TidemarkError({ kind: 'newer-format', file: key, format, hint: 'Update Tidemark on this device to sync with that replica.' });
+  }
+  const parsed = headSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw corrupt(`${issue?.path.join('.') || 'head'}: ${issue?.message ?? 'invalid'}`);
+  }
+  const head = parsed.data;
+  if (head.replica !== expected.replica) throw corrupt(`it names replica ${head.replica}`);
+  if (head.dataset_uuid !== expected.datasetUuid) {
+    throw new TidemarkError({
+      kind: 'dataset-mismatch',
+      expected: expected.datasetUuid,
+      found: head.dataset_uuid,
+      hint: `${key} belongs to another dataset: point this database at its own remote.`,
+    });
+  }
+  for (let i = 1; i < head.batches.length; i++) {
+    if (head.batches[i - 1]!.last >= head.batches[i]!.first) throw corrupt('its batches are out of order');
+  }
+  return head;
+}
+
+/** A batch descriptor's file as a key: full keys are kept, bare names are placed under the author's folder. */
+export function descriptorKey(replica: string, file: string): string {
+  return file.includes('/') ? file : `batches/${replica}/${file}`;
+}

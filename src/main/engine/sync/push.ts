@@ -1,0 +1,191 @@
+// Push (DESIGN.md 4.2): own changes after our head's `last` go into immutable
+// batch files uploaded create-only, then the head moves by compare-and-swap.
+// A crash between the two is harmless: the push intent makes the retry
+// rebuild exactly the batches already uploaded, and create-only finds them.
+
+import { TidemarkError } from '../../../shared/errors';
+import type { Change } from '../../../shared/types';
+import type { TidemarkDatabase } from '../database';
+import type { Remote } from '../remote/remote';
+import { batchKey, decodeBatch, encodeBatch, MAX_BATCH_BYTES, MAX_BATCH_CHANGES, type EncodedBatch } from './batch-file';
+import { extendChain, sha256Hex } from './hash';
+import { decodeHead, encodeHead, HEAD_BATCH_LIMIT, headKey, type Head } from './head';
+import { readPushIntent, readPushState, writePushIntent, writePushState, type PushState } from './sync-state';
+import type { SyncProgress } from './sync';
+
+export interface PushContext {
+  db: TidemarkDatabase;
+  remote: Remote;
+  datasetUuid: string;
+  onProgress(progress: SyncProgress): void;
+  publicKey?: string | null;
+  /** Our head's etag in this sync's listing, when it is there. */
+  listedEtag?: string;
+}
+
+export async function push(ctx: PushContext): Promise<number> {
+  const { db, remote } = ctx;
+  let state = readPushState(db.sqlite);
+  const intent = readPushIntent(db.sqlite);
+  const total = countOwnAfter(db, state.last);
+  // Nothing new, and our head is as we left it: no request at all.
+  const headAsLeft = state.headEtag !== null && ctx.listedEtag === state.headEtag;
+  if (total === 0 && headAsLeft && intent === null) return 0;
+
+  let pushed = 0;
+  for (;;) {
+    const upTo = intent && (state.last === null || state.last < intent.last) ? intent.last : null;
+    const changes = readOwnChanges(db, state.last, upTo, MAX_BATCH_CHANGES);
+    if (changes.length === 0) break;
+    const batch = encodeWithinSize(changes, { dataset_uuid: ctx.datasetUuid, author: db.uuid, prev_sha256: state.lastSha });
+    const key = batchKey(db.uuid, batch.meta.first, batch.meta.last);
+    db.transaction(() => writePushIntent(db.sqlite, { last: upTo && upTo > batch.meta.last ? upTo : batch.meta.last }));
+    const sha256 = await upload(remote, key, batch, db.uuid);
+    state = {
+      ...state,
+      last: batch.meta.last,
+      count: state.count + batch.meta.count,
+      chain: extendChain(state.chain, sha256),
+      lastSha: sha256,
+      batches: [...state.batches, { file: key, first: batch.meta.first, last: batch.meta.last, count: batch.meta.count, bytes: batch.bytes.length, sha256 }].slice(-HEAD_BATCH_LIMIT),
+    };
+    pushed += batch.meta.count;
+    ctx.onProgress({ phase: 'push', done: pushed, total: Math.max(total, pushed), bytes: batch.bytes.length });
+  }
+
+  const headEtag = await writeHead(ctx, state);
+  db.transaction(() => {
+    writePushState(db.sqlite, { ...state, headEtag });
+    writePushIntent(db.sqlite, null);
+  });
+  return pushed;
+}
+
+// Splits a batch whose file would pass the size limit (DESIGN.md 4.2: e.g. 64 MB).
+function encodeWithinSize(changes: Change[], header: Parameters<typeof encodeBatch>[1]): EncodedBatch {
+  let slice = changes;
+  for (;;) {
+    const batch = encodeBatch(slice, header);
+    if (batch.bytes.length <= MAX_BATCH_BYTES || slice.length === 1) return batch;
+    slice = slice.slice(0, Math.ceil(slice.length / 2));
+  }
+}
+
+async function upload(remote: Remote, key: string, batch: EncodedBatch, self: string): Promise<string> {
+  const put = await remote.putIfAbsent(key, batch.bytes);
+  if (put.status === 'ok') return batch.sha256;
+  // The file exists: our own upload from a push that crashed before its head
+  // update, or another copy of this database writing as us.
+  const existing = await remote.get(key);
+  if (existing.status === 'ok') {
+    const sha = sha256Hex(existing.body);
+    if (sha === batch.sha256) return sha;
+    try {
+      const theirs = decodeBatch(existing.body, key);
+      if (theirs.meta.author === self && sameChanges(theirs.changes, batch)) return sha;
+    } catch {
+      // unreadable: not ours either
+    }
+  }
+  throw identityConflict(self);
+}
+
+function sameChanges(theirs: Change[], ours: EncodedBatch): boolean {
+  return theirs.length === ours.meta.count && theirs[0]?.id === ours.meta.first && theirs[theirs.length - 1]?.id === ours.meta.last;
+}
+
+async function writeHead(ctx: PushContext, state: PushState): Promise<string> {
+  const { db, remote } = ctx;
+  const head: Head = {
+    format: 1,
+    dataset_uuid: ctx.datasetUuid,
+    replica: db.uuid,
+    name: db.name(),
+    public_key: ctx.publicKey ?? null,
+    last: state.last,
+    count: state.count,
+    batches: state.batches,
+    chain: state.chain,
+    signature: null,
+  };
+  const key = headKey(db.uuid);
+  const body = encodeHead(head);
+  let etag = state.headEtag;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const put = etag === null ? await remote.putIfAbsent(key, body) : await remote.putIfMatch(key, body, etag);
+    if (put.status === 'ok') return put.etag;
+    // The head moved under us. If what is there is an older head of our own
+    // (we crashed after writing it, before recording its etag), take its etag
+    // and try once more; anything else is another writer with our identity.
+    const current = await remote.get(key);
+    if (current.status === 'missing') {
+      etag = null;
+      continue;
+    }
+    if (current.status !== 'ok') break;
+    const theirs = decodeHead(current.body, key, { replica: db.uuid, datasetUuid: ctx.datasetUuid });
+    if (!isOwnEarlierHead(db, theirs, state)) throw identityConflict(db.uuid);
+    if (theirs.last === state.last && theirs.chain === state.chain && theirs.name === head.name) return current.etag;
+    etag = current.etag;
+  }
+  throw new TidemarkError({ kind: 'head-moved', replica: db.uuid, hint: 'Another sync of this database ran at the same time; sync again.' });
+}
+
+/** Whether a head found on the remote describes a prefix of what we pushed. */
+function isOwnEarlierHead(db: TidemarkDatabase, head: Head, state: PushState): boolean {
+  if (head.last === null) return true;
+  if (state.last === null || head.last > state.last) return false;
+  const held = db.sqlite
+    .prepare('SELECT t.author FROM ZV_CHANGE c JOIN ZV_TRANSACTION t ON t.id = c.transaction_id WHERE c.id = ?')
+    .pluck()
+    .get(head.last);
+  return held === db.uuid && countOwnUpTo(db, head.last) === head.count;
+}
+
+export function identityConflict(replica: string): TidemarkError {
+  return new TidemarkError({
+    kind: 'identity-conflict',
+    replica,
+    hint: 'This database file seems to be a copy of one on another device. Nothing was pushed. Give this copy its own identity with `tidemark reidentify <db>`, then sync again.',
+  });
+}
+
+// Own transactions come from the (author, id) index; a transaction split
+// over two batches started before `after`, hence `t.id >= tx of after`.
+const OWN_CHANGES = `SELECT c.id, c.transaction_id AS transactionId, t.author, c.entity_type AS entityType, c.entity_id AS entityId,
+    c.attribute, c.old_value AS oldValue, c.new_value AS newValue
+  FROM ZV_TRANSACTION t CROSS JOIN ZV_CHANGE c ON c.transaction_id = t.id
+  WHERE t.author = @author AND t.id >= @fromTransaction AND c.id > @after AND c.id <= @upTo
+  ORDER BY c.id LIMIT @limit`;
+
+function fromTransaction(db: TidemarkDatabase, after: string | null): string {
+  if (after === null) return '';
+  return (db.sqlite.prepare('SELECT transaction_id FROM ZV_CHANGE WHERE id = ?').pluck().get(after) as string | undefined) ?? '';
+}
+
+export function readOwnChanges(db: TidemarkDatabase, after: string | null, upTo: string | null, limit: number): Change[] {
+  return db.sqlite.prepare(OWN_CHANGES).all({
+    author: db.uuid,
+    fromTransaction: fromTransaction(db, after),
+    after: after ?? '',
+    upTo: upTo ?? '\uffff',
+    limit,
+  }) as Change[];
+}
+
+function countOwnAfter(db: TidemarkDatabase, after: string | null): number {
+  return db.sqlite
+    .prepare(
+      `SELECT count(*) FROM ZV_TRANSACTION t CROSS JOIN ZV_CHANGE c ON c.transaction_id = t.id
+       WHERE t.author = ? AND t.id >= ? AND c.id > ?`,
+    )
+    .pluck()
+    .get(db.uuid, fromTransaction(db, after), after ?? '') as number;
+}
+
+function countOwnUpTo(db: TidemarkDatabase, upTo: string): number {
+  return db.sqlite
+    .prepare('SELECT count(*) FROM ZV_TRANSACTION t CROSS JOIN ZV_CHANGE c ON c.transaction_id = t.id WHERE t.author = ? AND c.id <= ?')
+    .pluck()
+    .get(db.uuid, upTo) as number;
+}

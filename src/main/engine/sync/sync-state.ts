@@ -1,0 +1,98 @@
+// What a database remembers about its remote between syncs: the replicas it
+// has seen (ZV_REPLICA) and how far its own pushes got (ZV_METADATA).
+
+import type { Database } from 'better-sqlite3';
+import { META, readMeta, writeMeta } from '../schema';
+import type { BatchDescriptor, Head } from './head';
+
+export type ReplicaState = 'self' | 'pending' | 'trusted' | 'rejected' | 'revoked';
+
+export interface ReplicaRow {
+  replica: string;
+  name: string;
+  state: ReplicaState;
+  public_key: string | null;
+  head_etag: string | null;
+  head: string | null;
+  applied_last: string | null;
+  applied_count: number;
+  applied_sha: string;
+  applied_chain: string;
+  problem: string | null;
+  problem_etag: string | null;
+  clock_warning: string | null;
+  seen_at: string | null;
+}
+
+/** Our own pushes: what our head on the remote says, as far as we know. */
+export interface PushState {
+  headEtag: string | null;
+  last: string | null;
+  count: number;
+  chain: string;
+  lastSha: string;
+  batches: BatchDescriptor[];
+}
+
+/** A batch being uploaded: if we crash, the next push re-uploads exactly this range. */
+export interface PushIntent {
+  last: string;
+}
+
+export const emptyPushState: PushState = { headEtag: null, last: null, count: 0, chain: '', lastSha: '', batches: [] };
+
+export function readPushState(db: Database): PushState {
+  const text = readMeta(db, META.pushState);
+  return text ? { ...emptyPushState, ...(JSON.parse(text) as PushState) } : { ...emptyPushState };
+}
+
+export function writePushState(db: Database, state: PushState): void {
+  writeMeta(db, META.pushState, JSON.stringify(state));
+}
+
+export function readPushIntent(db: Database): PushIntent | null {
+  const text = readMeta(db, META.pushIntent);
+  return text ? (JSON.parse(text) as PushIntent) : null;
+}
+
+export function writePushIntent(db: Database, intent: PushIntent | null): void {
+  if (intent) writeMeta(db, META.pushIntent, JSON.stringify(intent));
+  else db.prepare('DELETE FROM ZV_METADATA WHERE key = ?').run(META.pushIntent);
+}
+
+export function readReplicas(db: Database): Map<string, ReplicaRow> {
+  const rows = db.prepare('SELECT * FROM ZV_REPLICA').all() as ReplicaRow[];
+  return new Map(rows.map((row) => [row.replica, row]));
+}
+
+export function readReplica(db: Database, replica: string): ReplicaRow | undefined {
+  return db.prepare('SELECT * FROM ZV_REPLICA WHERE replica = ?').get(replica) as ReplicaRow | undefined;
+}
+
+/** Records a head we just read; the applied position is untouched. */
+export function saveHead(db: Database, replica: string, state: ReplicaState, head: Head, etag: string, now: number): void {
+  db.prepare(
+    `INSERT INTO ZV_REPLICA (replica, name, state, public_key, head_etag, head, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT(replica) DO UPDATE SET name = excluded.name, public_key = coalesce(excluded.public_key, public_key),
+       head_etag = excluded.head_etag, head = excluded.head, seen_at = excluded.seen_at,
+       problem = CASE WHEN problem_etag IS excluded.head_etag THEN problem ELSE NULL END`,
+  ).run(replica, head.name, state, head.public_key ?? null, etag, JSON.stringify(head), new Date(now).toISOString());
+}
+
+export function saveAppliedPosition(db: Database, replica: string, position: { last: string; count: number; sha: string; chain: string }): void {
+  db.prepare(
+    'UPDATE ZV_REPLICA SET applied_last = ?, applied_count = ?, applied_sha = ?, applied_chain = ? WHERE replica = ?',
+  ).run(position.last, position.count, position.sha, position.chain, replica);
+}
+
+/** Quarantines a replica at its current head: it is retried when its head changes. */
+export function saveProblem(db: Database, replica: string, problem: string, etag: string | null): void {
+  db.prepare(
+    `INSERT INTO ZV_REPLICA (replica, problem, problem_etag) VALUES (?, ?, ?)
+     ON CONFLICT(replica) DO UPDATE SET problem = excluded.problem, problem_etag = excluded.problem_etag`,
+  ).run(replica, problem, etag);
+}
+
+export function saveClockWarning(db: Database, replica: string, warning: string | null): void {
+  db.prepare('UPDATE ZV_REPLICA SET clock_warning = ? WHERE replica = ?').run(warning, replica);
+}

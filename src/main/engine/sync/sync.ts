@@ -1,0 +1,84 @@
+// One sync: LIST replicas/ once, pull what changed, push what is ours, and
+// report what it cost. A sync with nothing to do costs exactly that one LIST.
+
+import type { TidemarkDatabase } from '../database';
+import { countUsage } from '../remote/counting-remote';
+import type { Remote } from '../remote/remote';
+import { META, readMeta } from '../schema';
+import { ensureDataset } from './dataset';
+import { replicaOfHeadKey } from './head';
+import { pull } from './pull';
+import { push } from './push';
+import { emptyPushState, readPushState, writePushState } from './sync-state';
+
+export interface SyncProgress {
+  phase: 'push' | 'pull';
+  replica?: string;
+  /** Changes done so far in this phase (for this replica when pulling). */
+  done: number;
+  total: number;
+  /** Bytes of the file just transferred. */
+  bytes: number;
+}
+
+export interface SyncProblem {
+  replica: string;
+  message: string;
+  hint: string;
+}
+
+export interface SyncReport {
+  pushed: number;
+  pulled: number;
+  requests: number;
+  bytesUp: number;
+  bytesDown: number;
+  /** Other replicas on the remote. */
+  replicas: number;
+  problems: SyncProblem[];
+  warnings: string[];
+  durationMs: number;
+}
+
+export interface SyncOptions {
+  onProgress?: (progress: SyncProgress) => void;
+  now?: () => number;
+  publicKey?: string | null;
+}
+
+export async function syncDatabase(db: TidemarkDatabase, target: Remote, options: SyncOptions = {}): Promise<SyncReport> {
+  const now = options.now ?? Date.now;
+  const started = now();
+  const { remote, usage } = countUsage(target);
+  const onProgress = options.onProgress ?? (() => {});
+  const warnings: string[] = [];
+  db.refresh();
+
+  const listing = await remote.list('replicas/');
+  const own = listing.find((object) => replicaOfHeadKey(object.key) === db.uuid);
+  let datasetUuid = readMeta(db.sqlite, META.datasetUuid);
+  if (datasetUuid === null || own === undefined) {
+    datasetUuid = await ensureDataset(db, remote, now());
+    const state = readPushState(db.sqlite);
+    if (own === undefined && state.headEtag !== null) {
+      // Our head is gone: the remote was wiped or replaced. Push everything of ours again.
+      warnings.push(`This device's files were missing from ${remote.url}; its changes are being uploaded again.`);
+      db.transaction(() => writePushState(db.sqlite, { ...emptyPushState }));
+    }
+  }
+
+  const pulled = await pull({ db, remote, datasetUuid, now, onProgress }, listing);
+  const pushed = await push({ db, remote, datasetUuid, onProgress, publicKey: options.publicKey, listedEtag: own?.etag });
+
+  return {
+    pushed,
+    pulled: pulled.pulled,
+    requests: usage.requests,
+    bytesUp: usage.bytesUp,
+    bytesDown: usage.bytesDown,
+    replicas: pulled.replicas,
+    problems: pulled.problems,
+    warnings,
+    durationMs: now() - started,
+  };
+}

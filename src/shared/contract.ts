@@ -1,0 +1,141 @@
+// The one contract between the UI and the main process (STYLE.md "IPC, the safe
+// way"). Each key is a method: its zod schema validates input at runtime in
+// main, its `returns<T>()` fixes the output type. Channel names, the preload's
+// `window.tidemark`, the HTTP routes of `tidemark serve` and the renderer's
+// client are all generated from these keys, so a method exists everywhere or
+// nowhere. Adding a key without a handler fails the type check (src/main/ipc/handlers.ts).
+//
+// Sync slots in the same way once the engine has it: `remote.get/set/test`,
+// `sync.now`, `replicas.list/approve/reject/revoke`, with a pushed
+// `sync.progress` event. They are not listed until they work.
+
+import { z } from 'zod';
+import type {
+  AppInfo,
+  AuthorInfo,
+  CommitNotice,
+  DatabaseSummary,
+  EntityTimeline,
+  FileInspection,
+  RevertPlan,
+  RowsPage,
+  TableSummary,
+  TransactionDetail,
+  TransactionPage,
+  WriteSummary,
+} from './app-types';
+import type { TidemarkErrorDetail } from './errors';
+
+export interface MethodSpec<I extends z.ZodType, O> {
+  input: I;
+  /** Phantom: carries the output type only. */
+  output: O;
+}
+
+const method = <I extends z.ZodType>(input: I) => ({
+  returns: <O>(): MethodSpec<I, O> => ({ input, output: undefined as O }),
+});
+
+const path = z
+  .string()
+  .trim()
+  .min(1, 'give a file path')
+  .max(4096)
+  .refine((p) => !p.includes('\0'), 'a path cannot contain NUL');
+const databaseId = z.string().regex(/^db_[a-z0-9]{6,32}$/, 'not a database id');
+const name = z.string().trim().min(1, 'give a name').max(100, 'use at most 100 characters');
+const table = z.string().min(1).max(256);
+const entityId = z.string().min(1).max(1024);
+const changeId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'not a change or transaction id');
+const time = z.number().int().min(0).max(8.64e15);
+const cell = z.union([z.string().max(1_000_000), z.number(), z.boolean(), z.null()]);
+const pageSize = (max: number) => z.number().int().min(1).max(max).optional();
+
+export const historyFilter = z.strictObject({
+  table: table.optional(),
+  entityId: entityId.optional(),
+  author: z.string().min(1).max(64).optional(),
+  since: time.optional(),
+  until: time.optional(),
+  text: z.string().max(200).optional(),
+});
+
+export const contract = {
+  'app.info': method(z.strictObject({})).returns<AppInfo>(),
+
+  'databases.list': method(z.strictObject({})).returns<DatabaseSummary[]>(),
+  'databases.inspect': method(z.strictObject({ path })).returns<FileInspection>(),
+  'databases.create': method(z.strictObject({ path, name: name.optional() })).returns<DatabaseSummary>(),
+  /** Opens a Tidemark database, or adopts a plain SQLite file (adds Tidemark's ZV_ tables). */
+  'databases.open': method(z.strictObject({ path })).returns<DatabaseSummary>(),
+  /** Forgets the database in the app; the file is never deleted. */
+  'databases.remove': method(z.strictObject({ databaseId })).returns<{ removed: boolean }>(),
+  'databases.rename': method(z.strictObject({ databaseId, name })).returns<DatabaseSummary>(),
+
+  'tables.list': method(z.strictObject({ databaseId })).returns<TableSummary[]>(),
+  'tables.track': method(z.strictObject({ databaseId, tables: z.array(table).min(1).max(500) })).returns<
+    { table: string; changes: number }[]
+  >(),
+  'tables.untrack': method(z.strictObject({ databaseId, table })).returns<{ untracked: boolean }>(),
+
+  'rows.page': method(
+    z.strictObject({ databaseId, table, after: z.string().max(4096).optional(), limit: pageSize(1000) }),
+  ).returns<RowsPage>(),
+  /** Creates the row or changes the given cells; values as typed, SQLite's column affinity applies. */
+  'rows.put': method(
+    z.strictObject({ databaseId, table, id: entityId, values: z.record(z.string().min(1).max(256), cell) }),
+  ).returns<WriteSummary>(),
+  'rows.delete': method(z.strictObject({ databaseId, table, ids: z.array(entityId).min(1).max(10_000) })).returns<WriteSummary>(),
+
+  /** Transactions newest first; filtered pages do bounded work and report how far back they searched. */
+  'history.transactions': method(
+    z.strictObject({ databaseId, filter: historyFilter, before: changeId.optional(), limit: pageSize(500) }),
+  ).returns<TransactionPage>(),
+  'history.transaction': method(
+    z.strictObject({ databaseId, transactionId: changeId, before: changeId.optional(), limit: pageSize(5000) }),
+  ).returns<TransactionDetail>(),
+  'history.entity': method(
+    z.strictObject({ databaseId, table, entityId, before: changeId.optional(), limit: pageSize(2000) }),
+  ).returns<EntityTimeline>(),
+  'history.authors': method(z.strictObject({ databaseId })).returns<AuthorInfo[]>(),
+  'history.planRevert': method(z.strictObject({ databaseId, transactionId: changeId })).returns<RevertPlan>(),
+  /** Writes new changes restoring the old values; refuses when values changed since unless confirmed. */
+  'history.revert': method(
+    z.strictObject({ databaseId, transactionId: changeId, overwriteChangedSince: z.boolean() }),
+  ).returns<WriteSummary>(),
+} as const;
+
+/** Events main pushes to every window (no polling anywhere). */
+export const events = {
+  /** Changes committed to a database: by the app, another program, or (later) sync. */
+  commit: {} as CommitNotice,
+  /** The list of databases, or one's name or availability, changed. */
+  'databases.changed': {} as DatabaseSummary[],
+} as const;
+
+export type Contract = typeof contract;
+export type Method = keyof Contract;
+export type Input<M extends Method> = z.output<Contract[M]['input']>;
+/** What a caller may pass (before defaults and trimming). */
+export type InputArg<M extends Method> = z.input<Contract[M]['input']>;
+export type Output<M extends Method> = Contract[M]['output'];
+export type EventName = keyof typeof events;
+export type EventPayload<E extends EventName> = (typeof events)[E];
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: TidemarkErrorDetail };
+
+export const methodNames = Object.keys(contract) as Method[];
+export const eventNames = Object.keys(events) as EventName[];
+
+export function isMethod(value: unknown): value is Method {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(contract, value);
+}
+
+export function isEventName(value: unknown): value is EventName {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(events, value);
+}
+
+/** IPC channel of a method: `tidemark:databases.list`. */
+export const methodChannel = (m: Method) => `tidemark:${m}`;
+/** IPC channel of a pushed event: `tidemark:event:commit`. */
+export const eventChannel = (e: EventName) => `tidemark:event:${e}`;
