@@ -7,9 +7,12 @@ import { initCommand } from './commands/init';
 import { logCommand } from './commands/log';
 import { statusCommand } from './commands/status';
 import { trackCommand } from './commands/track';
+import { remoteCommand } from './commands/remote';
+import { replicasCommand } from './commands/replicas';
+import { syncCommand } from './commands/sync';
 import { createOutput, type Output } from './output';
 
-export const commands: Command[] = [initCommand, trackCommand, statusCommand, logCommand];
+export const commands: Command[] = [initCommand, trackCommand, statusCommand, logCommand, remoteCommand, syncCommand, replicasCommand];
 
 export function registerCommand(command: Command): void {
   commands.push(command);

@@ -29,7 +29,6 @@ export interface DatabaseSummary {
   /** Why the database cannot be opened right now, with what to do. */
   error: TidemarkErrorDetail | null;
   trackedTables: number;
-  changes: number;
 }
 
 export interface FileInspection {
@@ -74,7 +73,8 @@ export interface RowsPage {
   rows: RowData[];
   /** Pass as `after` for the next page; null on the last page. */
   next: string | null;
-  total: number;
+  /** Row count, on the first page only (counting is a full scan). */
+  total: number | null;
   /** Rows can be edited only in tracked tables (every edit becomes a change). */
   editable: boolean;
 }
@@ -162,6 +162,8 @@ export interface RevertItem {
   restore: string | null;
   /** Someone changed it after the transaction: reverting overwrites that. */
   changedSince: boolean;
+  /** A sentence for the person when the item needs explaining. */
+  note: string | null;
 }
 
 export interface RevertPlan {

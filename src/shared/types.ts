@@ -70,3 +70,37 @@ export interface TableInfo {
   untrackableReason?: string;
   hint?: string;
 }
+
+export type ReplicaState = 'self' | 'pending' | 'trusted' | 'rejected' | 'revoked';
+
+/** A replica as `tidemark replicas` and the app show it. */
+export interface ReplicaInfo {
+  replica: string;
+  name: string;
+  state: ReplicaState;
+  isSelf: boolean;
+  /** The newest change id it has published (for this device: made). */
+  last: string | null;
+  lastTime: number | null;
+  /** Its changes this database holds. */
+  held: number;
+  /** Its changes on the remote (for this device: pushed). */
+  published: number;
+  /** Changes not yet here (for this device: not yet pushed). */
+  lag: number;
+  problem: string | null;
+  clockWarning: string | null;
+  seenAt: string | null;
+}
+
+export interface SyncSummary {
+  pushed: number;
+  pulled: number;
+  requests: number;
+  bytesUp: number;
+  bytesDown: number;
+  replicas: number;
+  problems: Array<{ replica: string; message: string; hint: string }>;
+  warnings: string[];
+  durationMs: number;
+}

@@ -15,11 +15,11 @@ export interface FrontContext {
   method: string;
   /** The raw (percent-encoded) path: /bucket/key. */
   path: string;
+  /** The raw request target: path?query. */
+  url: string;
   query: Record<string, unknown>;
   headers: IncomingHttpHeaders;
   res: ServerResponse;
-  /** Route parameters; s3rver's authentication reads bucket and key from them. */
-  params?: Record<string, string>;
 }
 
 export type Middleware = (ctx: FrontContext, next: () => Promise<void>) => Promise<void>;
@@ -34,8 +34,11 @@ export interface ConditionalFrontOptions {
   readEtag(bucket: string, key: string): Promise<string | undefined>;
   /** Builds the error the server answers with (s3rver's S3Error). */
   fail(failure: PreconditionFailure, key: string): Error;
-  /** Runs before the checks, so a request with bad credentials gets 403, not 412. */
-  authenticate?: Middleware;
+  /**
+   * The error for a request whose credentials fail, checked on every request
+   * before any condition (so bad credentials get 403, not 412, as on S3).
+   */
+  authenticate?: (ctx: FrontContext) => Error | undefined;
 }
 
 /** A FIFO lock per key, for one process. */
@@ -120,12 +123,9 @@ export function createConditionalFront(options: ConditionalFrontOptions): Middle
   }
 
   return async (ctx, next) => {
+    const refused = options.authenticate?.(ctx);
+    if (refused) throw refused;
     const target = objectTarget(ctx);
-    if (!target) return next();
-    const run = () => guarded(ctx, next, target);
-    if (!options.authenticate) return run();
-    // We run before s3rver's router, which would set these (to the same values).
-    ctx.params = { ...ctx.params, bucket: target.bucket, key: target.key };
-    return options.authenticate(ctx, run);
+    return target ? guarded(ctx, next, target) : next();
   };
 }

@@ -1,0 +1,52 @@
+// Every replica this database knows of, with how far it is behind or ahead.
+
+import type { ReplicaInfo } from '../../../shared/types';
+import type { TidemarkDatabase } from '../database';
+import { timeOfId } from '../hlc';
+import type { Head } from './head';
+import { readPushState, readReplicas } from './sync-state';
+
+export function listReplicas(db: TidemarkDatabase): ReplicaInfo[] {
+  db.refresh();
+  const pushed = readPushState(db.sqlite);
+  const own = db.sqlite
+    .prepare(
+      `SELECT count(*) AS n, max(c.id) AS last FROM ZV_TRANSACTION t CROSS JOIN ZV_CHANGE c ON c.transaction_id = t.id
+       WHERE t.author = ?`,
+    )
+    .get(db.uuid) as { n: number; last: string | null };
+  const self: ReplicaInfo = {
+    replica: db.uuid,
+    name: db.name(),
+    state: 'self',
+    isSelf: true,
+    last: own.last,
+    lastTime: own.last ? timeOfId(own.last) : null,
+    held: own.n,
+    published: pushed.count,
+    lag: own.n - pushed.count,
+    problem: null,
+    clockWarning: null,
+    seenAt: null,
+  };
+  const others = [...readReplicas(db.sqlite).values()].map((row): ReplicaInfo => {
+    const head = row.head ? (JSON.parse(row.head) as Head) : null;
+    const last = head?.last ?? null;
+    return {
+      replica: row.replica,
+      name: row.name,
+      state: row.state,
+      isSelf: false,
+      last,
+      lastTime: last ? timeOfId(last) : null,
+      held: row.applied_count,
+      published: head?.count ?? 0,
+      lag: Math.max(0, (head?.count ?? 0) - row.applied_count),
+      problem: row.problem,
+      clockWarning: row.clock_warning,
+      seenAt: row.seen_at,
+    };
+  });
+  others.sort((a, b) => a.name.localeCompare(b.name) || a.replica.localeCompare(b.replica));
+  return [self, ...others];
+}
