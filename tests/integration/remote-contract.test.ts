@@ -11,10 +11,9 @@ import {
   createFolderRemote,
   createMemoryRemote,
   createS3Remote,
-  isTidemarkError,
   type Remote,
 } from '../../src/main/engine/remote';
-import { isTidemarkError as isError } from '../../src/shared/errors';
+import { isTidemarkError } from '../../src/shared/errors';
 import { createTestBucket } from '../support/test-bucket';
 
 interface AdapterCase {
@@ -228,7 +227,7 @@ describe.each(adapters)('$name remote', (adapter) => {
     for (const key of ['', '/abs', 'a//b', '../up', 'a/./b', '.hidden', 'a\\b', 'x/~lock', 'copy.tmp']) {
       const error = await remote.putIfAbsent(key, text('x')).catch((e: unknown) => e);
       expect(isTidemarkError(error) && error.detail.kind, key).toBe('invalid-input');
-      expect(isError(await remote.get(key).catch((e: unknown) => e)), key).toBe(true);
+      expect(isTidemarkError(await remote.get(key).catch((e: unknown) => e)), key).toBe(true);
     }
   });
 });

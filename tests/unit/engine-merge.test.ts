@@ -1,0 +1,399 @@
+// DESIGN.md section 2: the log is a grow-only set merged by change id, each
+// attribute takes the value of its greatest change id, and replicas holding
+// the same changes hold identical user tables whatever the arrival order.
+//
+// Realistic changes come from the engine itself: several author databases
+// write through the write API and through a plain "shell" connection
+// (captured by triggers), and now and then sync with each other, so the log
+// has concurrent edits, deletes and re-inserts. The union of their logs is
+// then applied to fresh databases in random orders and chunkings.
+
+import fc from 'fast-check';
+import type { Database } from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TidemarkDatabase } from '../../src/main/engine/database';
+import { createManualClock } from '../../src/main/engine/hlc';
+import type { Change } from '../../src/shared/types';
+import { createWorkspace, dumpTable, readChanges, type Workspace } from '../support/engine-fixtures';
+
+const ITEMS = 'CREATE TABLE items (id TEXT PRIMARY KEY, a, b INTEGER, c TEXT)';
+const COLUMNS = ['a', 'b', 'c'] as const;
+const ENTITIES = ['e1', 'e2', 'e3', 'e4'];
+const T0 = Date.UTC(2026, 4, 1);
+
+type Value = null | bigint | number | string | Uint8Array;
+
+const valueArb: fc.Arbitrary<Value> = fc.oneof(
+  fc.constant(null),
+  fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+  fc.constantFrom(0n, 1n, 2n ** 53n + 1n),
+  fc.constantFrom(1.0, 0.5, -2.25, 1e300),
+  fc.constantFrom('', 'x', 'Ünïcode ☃', `q"u'ote`, '12'),
+  fc.constantFrom(new Uint8Array([0, 255]), new Uint8Array([])),
+);
+
+type Step =
+  | { kind: 'put'; author: number; entity: string; values: Partial<Record<(typeof COLUMNS)[number], Value>>; via: 'api' | 'shell'; tick: number }
+  | { kind: 'delete'; author: number; entity: string; via: 'api' | 'shell'; tick: number }
+  | { kind: 'sync'; from: number; to: number };
+
+const AUTHORS = 3;
+const authorArb = fc.integer({ min: 0, max: AUTHORS - 1 });
+const entityArb = fc.constantFrom(...ENTITIES);
+const viaArb = fc.constantFrom<'api' | 'shell'>('api', 'shell');
+const tickArb = fc.integer({ min: 0, max: 3 });
+
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('put' as const), author: authorArb, entity: entityArb, values: fc.record({ a: valueArb, b: valueArb, c: valueArb }, { requiredKeys: [] }), via: viaArb, tick: tickArb }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), author: authorArb, entity: entityArb, via: viaArb, tick: tickArb }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('sync' as const), from: authorArb, to: authorArb }) },
+);
+
+/** An order and a chunking for applying the changes, from a seed. */
+const deliveryArb = fc.record({ seed: fc.integer(), maxChunk: fc.integer({ min: 1, max: 12 }) });
+
+let ws: Workspace;
+let opened = 0;
+beforeEach(() => {
+  ws = createWorkspace();
+});
+afterEach(() => ws.cleanup());
+
+function freshReplica(label: string): TidemarkDatabase {
+  const db = ws.open(`${label}-${opened++}.db`);
+  db.sqlite.exec(ITEMS);
+  db.track(['items']);
+  return db;
+}
+
+function runSteps(steps: Step[], skews: number[]): TidemarkDatabase[] {
+  const clocks = skews.map((skew) => createManualClock(T0 + skew));
+  const authors = clocks.map((clock, i) => {
+    const db = ws.open(`author${i}-${opened++}.db`, { clock });
+    db.sqlite.exec(ITEMS);
+    db.track(['items']);
+    return db;
+  });
+  const shells = authors.map((db) => ws.shell(db.path.slice(ws.dir.length + 1)));
+  for (const step of steps) {
+    if (step.kind === 'sync') {
+      if (step.from !== step.to) authors[step.to]!.applyChanges(readChanges(authors[step.from]!.sqlite));
+      continue;
+    }
+    clocks[step.author]!.advance(step.tick);
+    const db = authors[step.author]!;
+    if (step.via === 'api') {
+      if (step.kind === 'put') db.write([{ op: 'put', table: 'items', id: step.entity, values: step.values }]);
+      else db.write([{ op: 'delete', table: 'items', id: step.entity }]);
+    } else {
+      shellWrite(shells[step.author]!, step);
+      if (step.tick === 0) db.refresh(); // otherwise captures wait, and pile up, until the next engine call
+    }
+  }
+  for (const db of authors) db.refresh();
+  return authors;
+}
+
+function shellWrite(shell: Database, step: Exclude<Step, { kind: 'sync' }>): void {
+  if (step.kind === 'delete') {
+    shell.prepare('DELETE FROM items WHERE id = ?').run(step.entity);
+    return;
+  }
+  const columns = Object.keys(step.values);
+  const values = columns.map((c) => step.values[c as keyof typeof step.values]);
+  const exists = shell.prepare('SELECT 1 FROM items WHERE id = ?').get(step.entity) !== undefined;
+  if (!exists) {
+    const names = ['id', ...columns];
+    shell.prepare(`INSERT INTO items (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`).run(step.entity, ...values);
+  } else if (columns.length > 0) {
+    shell.prepare(`UPDATE items SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...values, step.entity);
+  }
+}
+
+/** The union of every author's log; one id always means one identical change. */
+function unionOfLogs(authors: TidemarkDatabase[]): Change[] {
+  const byId = new Map<string, Change>();
+  for (const db of authors) {
+    for (const change of readChanges(db.sqlite)) {
+      const known = byId.get(change.id);
+      if (known) expect(change).toEqual(known);
+      else byId.set(change.id, change);
+    }
+  }
+  return [...byId.values()].sort((x, y) => (x.id < y.id ? -1 : 1));
+}
+
+/** DESIGN.md 2 by hand: latest change per attribute; a row exists iff its latest _deleted is not 1. */
+function expectedRows(changes: Change[]): Array<Record<string, string>> {
+  const latest = new Map<string, Map<string, string | null>>();
+  for (const change of changes) {
+    // changes are in id order, so a later one overwrites
+    const entity = latest.get(change.entityId) ?? new Map<string, string | null>();
+    entity.set(change.attribute, change.newValue);
+    latest.set(change.entityId, entity);
+  }
+  const rows: Array<Record<string, string>> = [];
+  for (const [id, attributes] of [...latest].sort(([x], [y]) => (x < y ? -1 : 1))) {
+    if (attributes.get('_deleted') === '1') continue;
+    const row: Record<string, string> = { id: `t:${JSON.stringify(id)}` };
+    for (const column of COLUMNS) row[column] = typedFromJson(attributes.get(column) ?? null);
+    rows.push(row);
+  }
+  return rows;
+}
+
+function typedFromJson(json: string | null): string {
+  if (json === null || json === 'null') return 'null';
+  if (/^-?\d+$/.test(json)) return `i:${json}`;
+  const parsed = JSON.parse(json) as unknown;
+  if (typeof parsed === 'string') return `t:${json}`;
+  if (typeof parsed === 'number') return `r:${String(parsed)}`;
+  return `b:${Buffer.from((parsed as { $blob: string }).$blob, 'base64').toString('hex')}`;
+}
+
+function shuffled<T>(items: readonly T[], seed: number): { order: T[]; random: () => number } {
+  let state = seed >>> 0 || 1;
+  const random = () => {
+    // mulberry32
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const order = [...items];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return { order, random };
+}
+
+function deliver(db: TidemarkDatabase, changes: Change[], seed: number, maxChunk: number): void {
+  const { order, random } = shuffled(changes, seed);
+  for (let i = 0; i < order.length; ) {
+    const size = 1 + Math.floor(random() * maxChunk);
+    db.applyChanges(order.slice(i, i + size));
+    i += size;
+  }
+}
+
+function logOf(db: TidemarkDatabase) {
+  return {
+    changes: db.sqlite.prepare('SELECT * FROM ZV_CHANGE ORDER BY id').all(),
+    transactions: db.sqlite.prepare('SELECT * FROM ZV_TRANSACTION ORDER BY id').all(),
+  };
+}
+
+describe('merge (DESIGN.md 2)', () => {
+  it('gives identical user tables and logs for the same changes in any order and chunking', () => {
+    fc.assert(
+      fc.property(
+        fc.array(stepArb, { minLength: 1, maxLength: 30 }),
+        fc.array(fc.integer({ min: -3000, max: 3000 }), { minLength: AUTHORS, maxLength: AUTHORS }),
+        fc.array(deliveryArb, { minLength: 2, maxLength: 4 }),
+        (steps, skews, deliveries) => {
+          try {
+            checkConvergence(steps, skews, deliveries);
+          } finally {
+            ws.cleanup();
+            ws = createWorkspace();
+          }
+        },
+      ),
+      { numRuns: Number(process.env.TIDEMARK_MERGE_RUNS ?? 40) },
+    );
+  });
+
+  function checkConvergence(steps: Step[], skews: number[], deliveries: Array<{ seed: number; maxChunk: number }>): void {
+    const authors = runSteps(steps, skews);
+    const changes = unionOfLogs(authors);
+    const expected = expectedRows(changes);
+    const replicas = deliveries.map(({ seed, maxChunk }) => {
+      const replica = freshReplica('replica');
+      deliver(replica, changes, seed, maxChunk);
+      return replica;
+    });
+
+    const reference = logOf(replicas[0]!);
+    expect(reference.changes).toHaveLength(changes.length);
+    for (const replica of replicas) {
+      expect(dumpTable(replica.sqlite, 'items', 'id')).toEqual(expected);
+      expect(logOf(replica)).toEqual(reference);
+    }
+    // The authors themselves converge once each holds every change.
+    for (const author of authors) {
+      author.applyChanges(changes);
+      expect(dumpTable(author.sqlite, 'items', 'id')).toEqual(expected);
+      expect(logOf(author)).toEqual(reference);
+    }
+
+    // Applying everything again changes nothing.
+    const again = replicas[0]!.applyChanges(changes);
+    expect(again.applied).toBe(0);
+    expect(again.duplicates).toBe(changes.length);
+    expect(dumpTable(replicas[0]!.sqlite, 'items', 'id')).toEqual(expected);
+    expect(logOf(replicas[0]!)).toEqual(reference);
+  }
+
+  it('keeps the greatest id per attribute whichever arrives first', () => {
+    const a = freshReplica('a');
+    const b = freshReplica('b');
+    a.write([{ op: 'put', table: 'items', id: 'x', values: { a: 'first', c: 'kept' } }]);
+    b.applyChanges(readChanges(a.sqlite));
+    b.write([{ op: 'put', table: 'items', id: 'x', values: { a: 'second' } }]);
+    const older = readChanges(a.sqlite);
+    const newer = readChanges(b.sqlite).filter((c) => c.author === b.uuid);
+
+    const late = freshReplica('late');
+    late.applyChanges(newer); // the newer value arrives before the row's insert
+    late.applyChanges(older);
+    const result = dumpTable(late.sqlite, 'items', 'id');
+    expect(result).toEqual([{ id: 't:"x"', a: 't:"second"', b: 'null', c: 't:"kept"' }]);
+    expect(dumpTable(b.sqlite, 'items', 'id')).toEqual(result);
+  });
+
+  it('deletes a row whose latest _deleted is 1 and brings it back with a later _deleted 0', () => {
+    const a = freshReplica('a');
+    a.write([{ op: 'put', table: 'items', id: 'x', values: { a: 1 } }]);
+    a.write([{ op: 'delete', table: 'items', id: 'x' }]);
+    const deleted = readChanges(a.sqlite);
+    a.write([{ op: 'put', table: 'items', id: 'x', values: { c: 'back' } }]);
+    const all = readChanges(a.sqlite);
+
+    const r = freshReplica('r');
+    r.applyChanges(deleted);
+    expect(dumpTable(r.sqlite, 'items', 'id')).toEqual([]);
+    r.applyChanges(all);
+    expect(dumpTable(r.sqlite, 'items', 'id')).toEqual([{ id: 't:"x"', a: 'null', b: 'null', c: 't:"back"' }]);
+
+    // Only the delete, delivered last, must not win over the later re-insert.
+    const s = freshReplica('s');
+    s.applyChanges(all.filter((c) => !deleted.some((d) => d.id === c.id)));
+    s.applyChanges(deleted);
+    expect(dumpTable(s.sqlite, 'items', 'id')).toEqual(dumpTable(r.sqlite, 'items', 'id'));
+  });
+
+  it('reports duplicates and leaves table and log untouched when a batch is applied twice', () => {
+    const a = freshReplica('a');
+    a.write([
+      { op: 'put', table: 'items', id: 'x', values: { a: 1, b: 2 } },
+      { op: 'put', table: 'items', id: 'y', values: { c: 'y' } },
+    ]);
+    const changes = readChanges(a.sqlite);
+    const r = freshReplica('r');
+    expect(r.applyChanges(changes)).toMatchObject({ applied: changes.length, duplicates: 0 });
+    const table = dumpTable(r.sqlite, 'items', 'id');
+    const log = logOf(r);
+    expect(r.applyChanges(changes)).toMatchObject({ applied: 0, duplicates: changes.length });
+    expect(r.applyChanges([...changes].reverse())).toMatchObject({ applied: 0, duplicates: changes.length });
+    expect(dumpTable(r.sqlite, 'items', 'id')).toEqual(table);
+    expect(logOf(r)).toEqual(log);
+  });
+});
+
+describe('changes for a table or column this database lacks', () => {
+  function authorChanges(): Change[] {
+    const a = freshReplica('author');
+    a.write([
+      { op: 'put', table: 'items', id: 'x', values: { a: 'A', b: 5, c: 'C' } },
+      { op: 'put', table: 'items', id: 'y', values: { a: 'only a' } },
+    ]);
+    a.write([{ op: 'put', table: 'items', id: 'x', values: { c: 'C2' } }]);
+    return readChanges(a.sqlite);
+  }
+
+  function narrowReplica(): { db: TidemarkDatabase; shell: Database } {
+    const db = ws.open(`narrow-${opened++}.db`);
+    db.sqlite.exec('CREATE TABLE items (id TEXT PRIMARY KEY, a)');
+    db.track(['items']);
+    return { db, shell: ws.shell(db.path.slice(ws.dir.length + 1)) };
+  }
+
+  it('keeps values of a missing column in the log, writes the rest, and does not crash', () => {
+    const changes = authorChanges();
+    const { db, shell } = narrowReplica();
+    const result = db.applyChanges(changes);
+    expect(result.applied).toBe(changes.length);
+    expect(dumpTable(shell, 'items', 'id')).toEqual([
+      { id: 't:"x"', a: 't:"A"' },
+      { id: 't:"y"', a: 't:"only a"' },
+    ]);
+    expect(shell.prepare("SELECT count(*) FROM ZV_CHANGE WHERE attribute IN ('b', 'c')").pluck().get()).toBe(5);
+    expect(db.status().waiting).toBe(5);
+  });
+
+  it('materializes them once the column is added and the engine refreshes', () => {
+    const changes = authorChanges();
+    const { db, shell } = narrowReplica();
+    db.applyChanges(changes);
+    shell.exec('ALTER TABLE items ADD COLUMN c TEXT');
+    db.refresh();
+    expect(dumpTable(shell, 'items', 'id')).toEqual([
+      { id: 't:"x"', a: 't:"A"', c: 't:"C2"' },
+      { id: 't:"y"', a: 't:"only a"', c: 'null' },
+    ]);
+    expect(db.status().waiting).toBe(2); // b is still missing
+  });
+
+  it('materializes them when the database is opened again after the column was added', () => {
+    const changes = authorChanges();
+    const { db, shell } = narrowReplica();
+    db.applyChanges(changes);
+    db.close();
+    shell.exec('ALTER TABLE items ADD COLUMN b INTEGER');
+    ws.open(db.path.slice(ws.dir.length + 1)).close();
+    expect(dumpTable(shell, 'items', 'id')).toEqual([
+      { id: 't:"x"', a: 't:"A"', b: 'i:5' },
+      { id: 't:"y"', a: 't:"only a"', b: 'null' },
+    ]);
+  });
+
+  // KNOWN BUG, fix belongs in database.ts (see the report of tests issue 3):
+  // only open() and refresh() re-read tracked tables' columns; history(),
+  // status(), write() and applyChanges() do not, so a column added while the
+  // database is open stays empty until then. Flip to it() once fixed.
+  it.fails.each([
+    ['history', (db: TidemarkDatabase) => db.history({})],
+    ['status', (db: TidemarkDatabase) => db.status()],
+    ['write', (db: TidemarkDatabase) => db.write([])],
+    ['applyChanges', (db: TidemarkDatabase) => db.applyChanges([])],
+  ])('materializes them on the next engine call (%s) after ALTER TABLE ADD COLUMN', (_name, touch) => {
+    const changes = authorChanges();
+    const { db, shell } = narrowReplica();
+    db.applyChanges(changes);
+    shell.exec('ALTER TABLE items ADD COLUMN c TEXT');
+    touch(db);
+    expect(dumpTable(shell, 'items', 'id')).toEqual([
+      { id: 't:"x"', a: 't:"A"', c: 't:"C2"' },
+      { id: 't:"y"', a: 't:"only a"', c: 'null' },
+    ]);
+  });
+
+  it('keeps changes of a table that does not exist and materializes them once it is created and tracked', () => {
+    const changes = authorChanges();
+    const db = ws.open(`empty-${opened++}.db`);
+    const result = db.applyChanges(changes);
+    expect(result.applied).toBe(changes.length);
+    expect(result.waiting).toBeGreaterThan(0);
+    expect(readChanges(db.sqlite)).toEqual(changes);
+    expect(db.status().waiting).toBe(changes.length);
+
+    db.sqlite.exec(ITEMS);
+    db.track(['items']);
+    expect(dumpTable(db.sqlite, 'items', 'id')).toEqual(expectedRows(changes));
+    expect(dumpTable(db.sqlite, 'items', 'id')).toHaveLength(2);
+    // Tracking wrote the log's rows, it did not record them again as our own.
+    expect(readChanges(db.sqlite)).toEqual(changes);
+  });
+
+  it('keeps changes of an untracked table in the log and leaves its rows alone', () => {
+    const changes = authorChanges();
+    const db = ws.open(`untracked-${opened++}.db`);
+    db.sqlite.exec(ITEMS);
+    db.sqlite.prepare("INSERT INTO items (id, a) VALUES ('mine', 'local')").run();
+    db.applyChanges(changes);
+    expect(dumpTable(db.sqlite, 'items', 'id')).toEqual([{ id: 't:"mine"', a: 't:"local"', b: 'null', c: 'null' }]);
+    expect(readChanges(db.sqlite)).toEqual(changes);
+  });
+});
