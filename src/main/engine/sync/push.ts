@@ -19,6 +19,8 @@ export interface PushContext {
   datasetUuid: string;
   onProgress(progress: SyncProgress): void;
   publicKey?: string | null;
+  /** Changes per batch file (default MAX_BATCH_CHANGES); small in tests. */
+  maxBatchChanges?: number;
   /** Our head's etag in this sync's listing, when it is there. */
   listedEtag?: string;
 }
@@ -35,7 +37,7 @@ export async function push(ctx: PushContext): Promise<number> {
   let pushed = 0;
   for (;;) {
     const upTo = intent && (state.last === null || state.last < intent.last) ? intent.last : null;
-    const changes = readOwnChanges(db, state.last, upTo, MAX_BATCH_CHANGES);
+    const changes = readOwnChanges(db, state.last, upTo, ctx.maxBatchChanges ?? MAX_BATCH_CHANGES);
     if (changes.length === 0) break;
     const batch = encodeWithinSize(changes, { dataset_uuid: ctx.datasetUuid, author: db.uuid, prev_sha256: state.lastSha });
     const key = batchKey(db.uuid, batch.meta.first, batch.meta.last);

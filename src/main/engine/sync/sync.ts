@@ -44,6 +44,8 @@ export interface SyncOptions {
   onProgress?: (progress: SyncProgress) => void;
   now?: () => number;
   publicKey?: string | null;
+  /** Changes per batch file; tests make it small to exercise splitting. */
+  maxBatchChanges?: number;
 }
 
 export async function syncDatabase(db: TidemarkDatabase, target: Remote, options: SyncOptions = {}): Promise<SyncReport> {
@@ -68,7 +70,7 @@ export async function syncDatabase(db: TidemarkDatabase, target: Remote, options
   }
 
   const pulled = await pull({ db, remote, datasetUuid, now, onProgress }, listing);
-  const pushed = await push({ db, remote, datasetUuid, onProgress, publicKey: options.publicKey, listedEtag: own?.etag });
+  const pushed = await push({ db, remote, datasetUuid, onProgress, publicKey: options.publicKey, listedEtag: own?.etag, maxBatchChanges: options.maxBatchChanges });
 
   return {
     pushed,

@@ -1,0 +1,83 @@
+// Replicas and remotes for sync tests: every remote kind behind one factory
+// (so one suite runs over memory, folder and the real S3 test server), typed
+// table dumps for byte-for-byte comparison, and a remote that fails on cue.
+
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import type { TidemarkDatabase } from '../../src/main/engine/database';
+import { createFolderRemote, createMemoryRemote, createS3Remote, type Remote } from '../../src/main/engine/remote';
+import { createTestBucket } from './test-bucket';
+import { typed, type Workspace } from './engine-fixtures';
+
+export type RemoteKind = 'memory' | 'folder' | 's3';
+
+export interface SharedRemote {
+  kind: RemoteKind;
+  /** A client for one replica: each device has its own connection to the same storage. */
+  connect(): Remote;
+  /** Raw access to the same storage, around the engine. */
+  raw: Remote;
+}
+
+export async function createSharedRemote(kind: RemoteKind): Promise<SharedRemote> {
+  if (kind === 'memory') {
+    const remote = createMemoryRemote();
+    return { kind, connect: () => remote, raw: remote };
+  }
+  if (kind === 'folder') {
+    const root = mkdtempSync(join(tmpdir(), 'tidemark-remote-'));
+    return { kind, connect: () => createFolderRemote(root), raw: createFolderRemote(root) };
+  }
+  const bucket = await createTestBucket();
+  return { kind, connect: () => createS3Remote(bucket.remoteOptions('data')), raw: createS3Remote(bucket.remoteOptions('data')) };
+}
+
+export const NOTES_SCHEMA = 'CREATE TABLE notes (id TEXT PRIMARY KEY, title TEXT, body TEXT, rank INTEGER, score REAL, data BLOB)';
+
+/** A device: its own database file with the notes table tracked. */
+export function createReplica(workspace: Workspace, name: string): TidemarkDatabase {
+  const db = workspace.open(`${name}.db`, { name });
+  db.sqlite.exec(NOTES_SCHEMA);
+  db.track(['notes']);
+  return db;
+}
+
+/** Every row of a table with its storage classes, in key order. */
+export function dumpTable(db: TidemarkDatabase, table = 'notes'): string[] {
+  const rows = db.sqlite.prepare(`SELECT * FROM "${table}" ORDER BY 1`).safeIntegers(true).all() as Array<Record<string, unknown>>;
+  return rows.map((row) => Object.entries(row).map(([k, v]) => `${k}=${typed(v)}`).join(' '));
+}
+
+/** The change log as a sorted set of full rows (with authors). */
+export function dumpLog(db: TidemarkDatabase): string[] {
+  return (
+    db.sqlite
+      .prepare(
+        `SELECT c.id, c.transaction_id, t.author, c.entity_type, c.entity_id, c.attribute, c.old_value, c.new_value
+         FROM ZV_CHANGE c JOIN ZV_TRANSACTION t ON t.id = c.transaction_id ORDER BY c.id`,
+      )
+      .raw(true)
+      .all() as unknown[][]
+  ).map((row) => JSON.stringify(row));
+}
+
+export type Operation = 'list' | 'get' | 'putIfAbsent' | 'putIfMatch' | 'delete';
+
+/** Wraps a remote so that calls matching `shouldFail` throw, as a dropped connection would. */
+export function failingRemote(inner: Remote, shouldFail: (operation: Operation, key: string) => boolean): Remote & { calls: Array<[Operation, string]> } {
+  const calls: Array<[Operation, string]> = [];
+  const gate = (operation: Operation, key: string) => {
+    calls.push([operation, key]);
+    if (shouldFail(operation, key)) throw new Error(`injected failure: ${operation} ${key}`);
+  };
+  return {
+    url: inner.url,
+    calls,
+    list: async (prefix, options) => (gate('list', prefix), inner.list(prefix, options)),
+    get: async (key, options) => (gate('get', key), inner.get(key, options)),
+    putIfAbsent: async (key, body) => (gate('putIfAbsent', key), inner.putIfAbsent(key, body)),
+    putIfMatch: async (key, body, etag) => (gate('putIfMatch', key), inner.putIfMatch(key, body, etag)),
+    delete: async (key) => (gate('delete', key), inner.delete(key)),
+  };
+}
