@@ -5,6 +5,7 @@ import { TidemarkError } from '../shared/errors';
 import { parseCommandLine, type Command } from './command';
 import { initCommand } from './commands/init';
 import { logCommand } from './commands/log';
+import { serveCommand } from './commands/serve';
 import { statusCommand } from './commands/status';
 import { trackCommand } from './commands/track';
 import { remoteCommand } from './commands/remote';

@@ -125,12 +125,26 @@ async function writeHead(ctx: PushContext, state: PushState): Promise<string> {
       continue;
     }
     if (current.status !== 'ok') break;
-    const theirs = decodeHead(current.body, key, { replica: db.uuid, datasetUuid: ctx.datasetUuid });
+    const theirs = readOwnHead(current.body, key, ctx.datasetUuid, db.uuid);
+    if (theirs === 'damaged') {
+      // Only we write this head; a damaged one is repaired by writing ours over it.
+      etag = current.etag;
+      continue;
+    }
     if (!isOwnEarlierHead(db, theirs, state)) throw identityConflict(db.uuid);
     if (theirs.last === state.last && theirs.chain === state.chain && theirs.name === head.name) return current.etag;
     etag = current.etag;
   }
   throw new TidemarkError({ kind: 'head-moved', replica: db.uuid, hint: 'Another sync of this database ran at the same time; sync again.' });
+}
+
+function readOwnHead(body: Uint8Array, key: string, datasetUuid: string, self: string): Head | 'damaged' {
+  try {
+    return decodeHead(body, key, { replica: self, datasetUuid });
+  } catch (error) {
+    if (error instanceof TidemarkError && error.detail.kind === 'corrupt-file') return 'damaged';
+    throw error;
+  }
 }
 
 /** Whether a head found on the remote describes a prefix of what we pushed. */
