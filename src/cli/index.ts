@@ -9,11 +9,12 @@ import { serveCommand } from './commands/serve';
 import { statusCommand } from './commands/status';
 import { trackCommand } from './commands/track';
 import { remoteCommand } from './commands/remote';
+import { reidentifyCommand } from './commands/reidentify';
 import { replicasCommand } from './commands/replicas';
 import { syncCommand } from './commands/sync';
 import { createOutput, type Output } from './output';
 
-export const commands: Command[] = [initCommand, trackCommand, statusCommand, logCommand, remoteCommand, syncCommand, replicasCommand];
+export const commands: Command[] = [initCommand, trackCommand, statusCommand, logCommand, remoteCommand, syncCommand, replicasCommand, serveCommand];
 
 export function registerCommand(command: Command): void {
   commands.push(command);

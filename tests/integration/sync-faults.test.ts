@@ -6,6 +6,7 @@ import { copyFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createS3Remote } from '../../src/main/engine/remote';
 import { listReplicas } from '../../src/main/engine/sync/replicas';
+import { reidentify } from '../../src/main/engine/sync/reidentify';
 import { syncDatabase } from '../../src/main/engine/sync/sync';
 import { TidemarkError } from '../../src/shared/errors';
 import { openDatabase } from '../../src/main/engine/database';
@@ -123,10 +124,26 @@ describe('damaged files on a folder remote', () => {
       copy.write([{ op: 'put', table: 'notes', id: 'n3', values: { title: 'copy' } }]);
       const error = await errorOf(syncDatabase(copy, shared.connect()));
       expect(error.detail.kind).toBe('identity-conflict');
-      expect(error.detail.hint).toMatch(/copy/);
+      expect(error.detail.hint).toMatch(/reidentify/);
+
+      // The fix the error names: the copy becomes a replica of its own and both sync.
+      const result = reidentify(copy);
+      expect(result.restamped).toBe(5); // n3's five attributes
+      copy.close();
+      const renamed = openDatabase(workspace.file('copy.db'));
+      try {
+        expect(renamed.uuid).toBe(result.replica);
+        await syncDatabase(renamed, shared.connect());
+        await syncDatabase(original, shared.connect());
+        expect(dumpTable(renamed)).toEqual(dumpTable(original));
+        expect(dumpLog(renamed)).toEqual(dumpLog(original));
+        expect(dumpTable(original).map((r) => r.split(' ')[0])).toEqual(['id=t:"n1"', 'id=t:"n2"', 'id=t:"n3"']);
+      } finally {
+        renamed.close();
+      }
     } finally {
       original.close();
-      copy.close();
+      if (copy.sqlite.open) copy.close();
     }
   });
 

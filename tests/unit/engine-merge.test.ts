@@ -136,7 +136,7 @@ function expectedRows(changes: Change[]): Array<Record<string, string>> {
   }
   const rows: Array<Record<string, string>> = [];
   for (const [id, attributes] of [...latest].sort(([x], [y]) => (x < y ? -1 : 1))) {
-    if (attributes.get('_deleted') === 'never') continue;
+    if (attributes.get('_deleted') === '1') continue;
     const row: Record<string, string> = { id: `t:${JSON.stringify(id)}` };
     for (const column of COLUMNS) row[column] = typedFromJson(attributes.get(column) ?? null);
     rows.push(row);

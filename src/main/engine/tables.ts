@@ -74,6 +74,15 @@ export function inspectTable(db: Database, name: string): TableInspection | null
   if (/BLOB/i.test(key.type)) {
     return { ok: false, reason: `its key "${key.name}" is a BLOB`, hint: 'Use a TEXT or numeric primary key.' };
   }
+  // SQLite lets the key of a rowid table be NULL (unless it is INTEGER): such a row has no entity id and could never sync.
+  const nullKeys = db.prepare(`SELECT count(*) FROM ${quoteIdent(name)} WHERE ${quoteIdent(key.name)} IS NULL`).pluck().get() as number;
+  if (nullKeys > 0) {
+    return {
+      ok: false,
+      reason: `${nullKeys} row(s) have no value (NULL) in its key "${key.name}", so they could never sync`,
+      hint: `Give those rows a key, e.g. UPDATE ${quoteIdent(name)} SET ${quoteIdent(key.name)} = lower(hex(randomblob(16))) WHERE ${quoteIdent(key.name)} IS NULL`,
+    };
+  }
   const columns = info.filter((column) => column.pk === 0 && column.hidden === 0).map((column) => column.name);
   const reserved = columns.find((column) => column === '_deleted');
   if (reserved) {

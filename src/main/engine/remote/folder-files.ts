@@ -42,7 +42,7 @@ export interface TempFile {
   etag: string;
 }
 
-/** Writes `body` durably to a hidden temp file in `dir`; `ensureDir` runs on ENOENT. */
+/** Writes `body` durably to a hidden temp file in `dir`; `ensureDir` runs when `dir` is missing. */
 export async function writeTempFile(
   dir: string,
   body: Uint8Array,
@@ -50,7 +50,7 @@ export async function writeTempFile(
 ): Promise<TempFile> {
   const path = join(dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}.tmp`);
   const handle = await open(path, 'wx').catch(async (error: unknown) => {
-    if (errorCode(error) !== 'ENOENT') throw error;
+    if (!isMissing(error)) throw error;
     await ensureDir();
     return open(path, 'wx');
   });
