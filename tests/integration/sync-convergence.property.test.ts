@@ -4,9 +4,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { syncDatabase } from '../../src/main/engine/sync/sync';
 import { createWorkspace } from '../support/engine-fixtures';
-import { createReplica, createSharedRemote, dumpLog, dumpTable, type RemoteKind } from '../support/sync-fixtures';
+import { createReplica, createSharedRemote, introduce, sync, dumpLog, dumpTable, type RemoteKind } from '../support/sync-fixtures';
 
 const runs = Number(process.env.TIDEMARK_PROPERTY_RUNS ?? 100);
 
@@ -26,6 +25,7 @@ async function converges(kind: RemoteKind, actions: Action[]): Promise<void> {
   try {
     const shared = await createSharedRemote(kind);
     const replicas = ['a', 'b', 'c'].map((name) => ({ db: createReplica(workspace, name), remote: shared.connect() }));
+    await introduce(replicas);
     for (const step of actions) {
       const { db, remote } = replicas[step.replica]!;
       if (step.kind === 'put') {
@@ -35,9 +35,9 @@ async function converges(kind: RemoteKind, actions: Action[]): Promise<void> {
       } else if (step.kind === 'delete') db.write([{ op: 'delete', table: 'notes', id: step.id }]);
       else if (step.kind === 'sql') {
         db.sqlite.prepare('INSERT INTO notes (id, title) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET title = excluded.title').run(step.id, step.title);
-      } else await syncDatabase(db, remote);
+      } else await sync(db, remote);
     }
-    for (let round = 0; round < 2; round++) for (const { db, remote } of replicas) await syncDatabase(db, remote);
+    for (let round = 0; round < 2; round++) for (const { db, remote } of replicas) await sync(db, remote);
     const [first, ...rest] = replicas;
     for (const other of rest) {
       expect(dumpLog(other.db)).toEqual(dumpLog(first!.db));

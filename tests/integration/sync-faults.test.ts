@@ -7,11 +7,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createS3Remote } from '../../src/main/engine/remote';
 import { listReplicas } from '../../src/main/engine/sync/replicas';
 import { reidentify } from '../../src/main/engine/sync/reidentify';
-import { syncDatabase } from '../../src/main/engine/sync/sync';
 import { TidemarkError } from '../../src/shared/errors';
 import { openDatabase } from '../../src/main/engine/database';
 import { createWorkspace, type Workspace } from '../support/engine-fixtures';
-import { createReplica, createSharedRemote, dumpLog, dumpTable, type SharedRemote } from '../support/sync-fixtures';
+import { createReplica, createSharedRemote, introduce, keychainOf, onDevice, sync, dumpLog, dumpTable, type SharedRemote } from '../support/sync-fixtures';
 import { createTestBucket } from '../support/test-bucket';
 
 async function errorOf(promise: Promise<unknown>): Promise<TidemarkError> {
@@ -34,7 +33,7 @@ describe('S3 remote errors', () => {
     db.write([{ op: 'put', table: 'notes', id: 'n1', values: { title: 'x' } }]);
     const before = dumpLog(db);
     const remote = createS3Remote({ ...bucket.remoteOptions(), credentials: { accessKeyId: 'wrong', secretAccessKey: 'wrong' } });
-    const error = await errorOf(syncDatabase(db, remote));
+    const error = await errorOf(sync(db, remote));
     expect(error.detail.kind).toBe('remote-auth');
     expect(error.detail.hint).toMatch(/credentials|key/i);
     expect(dumpLog(db)).toEqual(before);
@@ -44,7 +43,7 @@ describe('S3 remote errors', () => {
     const bucket = await createTestBucket();
     const db = createReplica(workspace, 'a');
     const remote = createS3Remote({ ...bucket.remoteOptions(), bucket: `${bucket.bucket}-missing` });
-    expect((await errorOf(syncDatabase(db, remote))).detail.kind).toBe('remote-not-found');
+    expect((await errorOf(sync(db, remote))).detail.kind).toBe('remote-not-found');
   });
 });
 
@@ -61,10 +60,11 @@ describe('damaged files on a folder remote', () => {
     const a = createReplica(workspace, 'a');
     const b = createReplica(workspace, 'b');
     const c = createReplica(workspace, 'c');
+    await introduce([a, b, c].map((db) => ({ db, remote: shared.connect() })));
     a.write([{ op: 'put', table: 'notes', id: 'from-a', values: { title: 'a' } }]);
     c.write([{ op: 'put', table: 'notes', id: 'from-c', values: { title: 'c' } }]);
-    await syncDatabase(a, shared.connect());
-    await syncDatabase(c, shared.connect());
+    await sync(a, shared.connect());
+    await sync(c, shared.connect());
     const [batch] = await shared.raw.list(`batches/${a.uuid}/`);
     return { a, b, c, batchKey: batch!.key };
   }
@@ -85,7 +85,7 @@ describe('damaged files on a folder remote', () => {
     if (original.status !== 'ok') throw new Error('missing');
     await replaceObject(batchKey, damage(original.body));
 
-    const report = await syncDatabase(b, shared.connect());
+    const report = await sync(b, shared.connect());
     expect(report.problems).toHaveLength(1);
     expect(report.problems[0]!.replica).toBe(a.uuid);
     expect(report.problems[0]!.message).toMatch(/damaged/);
@@ -99,13 +99,13 @@ describe('damaged files on a folder remote', () => {
   it('a head that is not JSON quarantines that replica only', async () => {
     const { a, b } = await twoReplicas();
     await replaceObject(`replicas/${a.uuid}.json`, Buffer.from('{ not json'));
-    const report = await syncDatabase(b, shared.connect());
+    const report = await sync(b, shared.connect());
     expect(report.problems.map((p) => p.message)).toEqual([expect.stringMatching(/not JSON/)]);
     expect(dumpTable(b)).toHaveLength(1); // c's row only
     // Once a pushes again its head is rewritten and b catches up.
     a.write([{ op: 'put', table: 'notes', id: 'again', values: { title: 'again' } }]);
-    await syncDatabase(a, shared.connect());
-    const healed = await syncDatabase(b, shared.connect());
+    await sync(a, shared.connect());
+    const healed = await sync(b, shared.connect());
     expect(healed.problems).toEqual([]);
     expect(dumpTable(b)).toEqual(dumpTable(a));
   });
@@ -113,16 +113,16 @@ describe('damaged files on a folder remote', () => {
   it('a database file copied to another device is refused when it pushes', async () => {
     const a = createReplica(workspace, 'a');
     a.write([{ op: 'put', table: 'notes', id: 'n1', values: { title: 'one' } }]);
-    await syncDatabase(a, shared.connect());
+    await sync(a, shared.connect());
     a.close();
     copyFileSync(workspace.file('a.db'), workspace.file('copy.db'));
-    const original = openDatabase(workspace.file('a.db'));
+    const original = onDevice(openDatabase(workspace.file('a.db')), keychainOf(a)); // same device, same keychain
     const copy = openDatabase(workspace.file('copy.db'));
     try {
       original.write([{ op: 'put', table: 'notes', id: 'n2', values: { title: 'original' } }]);
-      await syncDatabase(original, shared.connect());
+      await sync(original, shared.connect());
       copy.write([{ op: 'put', table: 'notes', id: 'n3', values: { title: 'copy' } }]);
-      const error = await errorOf(syncDatabase(copy, shared.connect()));
+      const error = await errorOf(sync(copy, shared.connect()));
       expect(error.detail.kind).toBe('identity-conflict');
       expect(error.detail.hint).toMatch(/reidentify/);
 
@@ -133,8 +133,10 @@ describe('damaged files on a folder remote', () => {
       const renamed = openDatabase(workspace.file('copy.db'));
       try {
         expect(renamed.uuid).toBe(result.replica);
-        await syncDatabase(renamed, shared.connect());
-        await syncDatabase(original, shared.connect());
+        onDevice(renamed, keychainOf(copy));
+        await introduce([{ db: renamed, remote: shared.connect() }, { db: original, remote: shared.connect() }]);
+        await sync(renamed, shared.connect());
+        await sync(original, shared.connect());
         expect(dumpTable(renamed)).toEqual(dumpTable(original));
         expect(dumpLog(renamed)).toEqual(dumpLog(original));
         expect(dumpTable(original).map((r) => r.split(' ')[0])).toEqual(['id=t:"n1"', 'id=t:"n2"', 'id=t:"n3"']);
@@ -149,11 +151,11 @@ describe('damaged files on a folder remote', () => {
 
   it('a remote of another dataset is refused', async () => {
     const a = createReplica(workspace, 'a');
-    await syncDatabase(a, shared.connect());
+    await sync(a, shared.connect());
     const other = await createSharedRemote('folder');
     const b = createReplica(workspace, 'b');
-    await syncDatabase(b, other.connect());
-    const error = await errorOf(syncDatabase(b, shared.connect()));
+    await sync(b, other.connect());
+    const error = await errorOf(sync(b, shared.connect()));
     expect(error.detail.kind).toBe('dataset-mismatch');
   });
 });

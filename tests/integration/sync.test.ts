@@ -2,9 +2,8 @@
 // memory, a folder, and the real S3-compatible test server.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { syncDatabase } from '../../src/main/engine/sync/sync';
 import { createWorkspace, type Workspace } from '../support/engine-fixtures';
-import { createReplica, createSharedRemote, dumpLog, dumpTable, failingRemote, type RemoteKind, type SharedRemote } from '../support/sync-fixtures';
+import { createReplica, createSharedRemote, introduce, sync, dumpLog, dumpTable, failingRemote, type RemoteKind, type SharedRemote } from '../support/sync-fixtures';
 
 const kinds: RemoteKind[] = ['memory', 'folder', 's3'];
 
@@ -23,12 +22,13 @@ describe.each(kinds)('sync through a %s remote', (kind) => {
     const ra = shared.connect();
     const rb = shared.connect();
     const rc = shared.connect();
+    await introduce([{ db: a, remote: ra }, { db: b, remote: rb }, { db: c, remote: rc }]);
 
     a.write([{ op: 'put', table: 'notes', id: 'n1', values: { title: 'groceries', rank: 1 } }]);
     b.write([{ op: 'put', table: 'notes', id: 'n2', values: { title: 'ideas', score: 2.5 } }]);
-    await syncDatabase(a, ra);
-    await syncDatabase(b, rb);
-    await syncDatabase(c, rc);
+    await sync(a, ra);
+    await sync(b, rb);
+    await sync(c, rc);
     // Same row, different attributes on two devices; same attribute on a third.
     a.write([{ op: 'put', table: 'notes', id: 'n2', values: { body: 'from a' } }]);
     c.sqlite.exec("UPDATE notes SET title = 'ideas (c)' WHERE id = 'n2'");
@@ -36,13 +36,13 @@ describe.each(kinds)('sync through a %s remote', (kind) => {
     await new Promise((resolve) => setTimeout(resolve, 5)); // so b's edit is stamped later
     b.write([{ op: 'put', table: 'notes', id: 'n2', values: { title: 'ideas (b)' } }]);
     c.write([{ op: 'put', table: 'notes', id: 'n3', values: { title: 'blob', data: new Uint8Array([0, 1, 255]) } }]);
-    await syncDatabase(c, rc);
-    await syncDatabase(a, ra);
+    await sync(c, rc);
+    await sync(a, ra);
     b.write([{ op: 'delete', table: 'notes', id: 'n1' }]);
-    await syncDatabase(b, rb);
-    await syncDatabase(c, rc);
+    await sync(b, rb);
+    await sync(c, rc);
     a.write([{ op: 'put', table: 'notes', id: 'n3', values: { rank: 7 } }]);
-    for (const [db, remote] of [[a, ra], [b, rb], [c, rc], [a, ra], [b, rb]] as const) await syncDatabase(db, remote);
+    for (const [db, remote] of [[a, ra], [b, rb], [c, rc], [a, ra], [b, rb]] as const) await sync(db, remote);
 
     expect(dumpLog(a)).toEqual(dumpLog(b));
     expect(dumpLog(b)).toEqual(dumpLog(c));
@@ -58,20 +58,21 @@ describe.each(kinds)('sync through a %s remote', (kind) => {
 
   it('a no-op sync with five replicas costs one request, and one remote change costs list + head + batch', async () => {
     const replicas = ['a', 'b', 'c', 'd', 'e'].map((name) => ({ db: createReplica(workspace, name), remote: shared.connect() }));
+    await introduce(replicas);
     replicas[0]!.db.write([{ op: 'put', table: 'notes', id: 'x', values: { title: 'hello' } }]);
-    for (let round = 0; round < 2; round++) for (const r of replicas) await syncDatabase(r.db, r.remote);
+    for (let round = 0; round < 2; round++) for (const r of replicas) await sync(r.db, r.remote);
 
     for (const r of replicas) {
-      const report = await syncDatabase(r.db, r.remote);
+      const report = await sync(r.db, r.remote);
       expect(report.requests).toBe(1);
       expect(report.replicas).toBe(4);
     }
 
     replicas[1]!.db.write([{ op: 'put', table: 'notes', id: 'x', values: { title: 'changed' } }]);
-    const push = await syncDatabase(replicas[1]!.db, replicas[1]!.remote);
+    const push = await sync(replicas[1]!.db, replicas[1]!.remote);
     expect(push.pushed).toBe(1);
     expect(push.requests).toBe(3); // list, batch, head
-    const pull = await syncDatabase(replicas[2]!.db, replicas[2]!.remote);
+    const pull = await sync(replicas[2]!.db, replicas[2]!.remote);
     expect(pull.pulled).toBe(1);
     expect(pull.requests).toBe(3); // list, head, batch
     expect(dumpTable(replicas[2]!.db)).toEqual(dumpTable(replicas[1]!.db));
@@ -80,17 +81,18 @@ describe.each(kinds)('sync through a %s remote', (kind) => {
   it('a push cut off after the batch upload loses and duplicates nothing on retry', async () => {
     const a = createReplica(workspace, 'a');
     const b = createReplica(workspace, 'b');
+    await introduce([{ db: a, remote: shared.connect() }, { db: b, remote: shared.connect() }]);
     a.write([{ op: 'put', table: 'notes', id: 'n1', values: { title: 'one' } }]);
     const cut = failingRemote(shared.connect(), (operation, key) => key.startsWith('replicas/') && operation.startsWith('put'));
-    await expect(syncDatabase(a, cut)).rejects.toThrow(/injected failure/);
+    await expect(sync(a, cut)).rejects.toThrow(/injected failure/);
     // More work happens before the retry.
     a.write([{ op: 'put', table: 'notes', id: 'n2', values: { title: 'two' } }]);
-    const retry = await syncDatabase(a, shared.connect());
+    const retry = await sync(a, shared.connect());
     expect(retry.pushed).toBe(10); // two new rows, five attributes each
 
     const batches = await shared.raw.list(`batches/${a.uuid}/`);
     expect(batches).toHaveLength(2); // the first batch was reused, not uploaded twice
-    const pulled = await syncDatabase(b, shared.connect());
+    const pulled = await sync(b, shared.connect());
     expect(pulled.pulled).toBe(10);
     expect(dumpTable(b)).toEqual(dumpTable(a));
     expect(dumpLog(b)).toEqual(dumpLog(a));
@@ -99,14 +101,15 @@ describe.each(kinds)('sync through a %s remote', (kind) => {
   it('a pull cut off midway resumes where it stopped', async () => {
     const a = createReplica(workspace, 'a');
     const b = createReplica(workspace, 'b');
+    await introduce([{ db: a, remote: shared.connect() }, { db: b, remote: shared.connect() }]);
     for (let i = 0; i < 30; i++) a.write([{ op: 'put', table: 'notes', id: `n${i}`, values: { title: `note ${i}` } }]);
-    await syncDatabase(a, shared.connect(), { maxBatchChanges: 50 }); // 150 changes: 3 batches of 10 rows
+    await sync(a, shared.connect(), { maxBatchChanges: 50 }); // 150 changes: 3 batches of 10 rows
     let batchGets = 0;
     const cut = failingRemote(shared.connect(), (operation, key) => operation === 'get' && key.startsWith('batches/') && ++batchGets === 2);
-    await expect(syncDatabase(b, cut)).rejects.toThrow(/injected failure/);
+    await expect(sync(b, cut)).rejects.toThrow(/injected failure/);
     expect(dumpTable(b)).toHaveLength(10); // the first batch landed whole, with its cursor
 
-    const resumed = await syncDatabase(b, shared.connect());
+    const resumed = await sync(b, shared.connect());
     expect(resumed.pulled).toBe(100);
     expect(dumpTable(b)).toEqual(dumpTable(a));
   });
@@ -114,11 +117,12 @@ describe.each(kinds)('sync through a %s remote', (kind) => {
   it('splits a large push into batches and pulls them through LIST when the head no longer lists them all', async () => {
     const a = createReplica(workspace, 'a');
     const b = createReplica(workspace, 'b');
+    await introduce([{ db: a, remote: shared.connect() }, { db: b, remote: shared.connect() }]);
     a.write(Array.from({ length: 70 }, (_, i) => ({ op: 'put' as const, table: 'notes', id: `n${String(i).padStart(3, '0')}`, values: { rank: i } })));
-    const push = await syncDatabase(a, shared.connect(), { maxBatchChanges: 5 }); // one row per batch
+    const push = await sync(a, shared.connect(), { maxBatchChanges: 5 }); // one row per batch
     expect(push.pushed).toBe(350);
     expect(await shared.raw.list(`batches/${a.uuid}/`)).toHaveLength(70); // more than a head lists (64)
-    const pull = await syncDatabase(b, shared.connect());
+    const pull = await sync(b, shared.connect());
     expect(pull.pulled).toBe(350);
     expect(dumpTable(b)).toEqual(dumpTable(a));
   });

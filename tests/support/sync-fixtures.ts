@@ -6,6 +6,9 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { TidemarkDatabase } from '../../src/main/engine/database';
+import { createMemorySecretStore, type SecretStore } from '../../src/main/engine/secrets/secret-store';
+import { syncDatabase, type SyncOptions, type SyncReport } from '../../src/main/engine/sync/sync';
+import { decide } from '../../src/main/engine/trust/trust';
 import { createFolderRemote, createMemoryRemote, createS3Remote, type Remote } from '../../src/main/engine/remote';
 import { createTestBucket } from './test-bucket';
 import { typed, type Workspace } from './engine-fixtures';
@@ -35,12 +38,40 @@ export async function createSharedRemote(kind: RemoteKind): Promise<SharedRemote
 
 export const NOTES_SCHEMA = 'CREATE TABLE notes (id TEXT PRIMARY KEY, title TEXT, body TEXT, rank INTEGER, score REAL, data BLOB)';
 
+const keychains = new WeakMap<TidemarkDatabase, SecretStore>();
+
+/** The keychain of the device a database lives on (one per database in these tests). */
+export function keychainOf(db: TidemarkDatabase): SecretStore {
+  let secrets = keychains.get(db);
+  if (!secrets) keychains.set(db, (secrets = createMemorySecretStore()));
+  return secrets;
+}
+
+/** Puts a database on a device that has this keychain. */
+export function onDevice(db: TidemarkDatabase, secrets: SecretStore): TidemarkDatabase {
+  keychains.set(db, secrets);
+  return db;
+}
+
 /** A device: its own database file with the notes table tracked. */
 export function createReplica(workspace: Workspace, name: string): TidemarkDatabase {
   const db = workspace.open(`${name}.db`, { name });
   db.sqlite.exec(NOTES_SCHEMA);
   db.track(['notes']);
   return db;
+}
+
+export function sync(db: TidemarkDatabase, remote: Remote, options: Partial<SyncOptions> = {}): Promise<SyncReport> {
+  return syncDatabase(db, remote, { secrets: keychainOf(db), ...options });
+}
+
+/** Every device syncs once, then the person approves each device on every other. */
+export async function introduce(devices: Array<{ db: TidemarkDatabase; remote: Remote }>): Promise<void> {
+  for (const { db, remote } of devices) await sync(db, remote);
+  for (const { db, remote } of devices) {
+    await sync(db, remote);
+    for (const other of devices) if (other.db !== db) await decide(db, keychainOf(db), other.db.uuid, 'trusted');
+  }
 }
 
 /** Every row of a table with its storage classes, in key order. */

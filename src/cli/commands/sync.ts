@@ -1,5 +1,6 @@
 import { openRemote, credentialsFromEnv, requireRemoteSettings } from '../../main/engine/sync/remote-settings';
 import { syncDatabase, type SyncProgress } from '../../main/engine/sync/sync';
+import { createKeychainSecretStore } from '../../main/engine/secrets/keychain-secret-store';
 import { jsonOption, shortId, withDatabase, type Command } from '../command';
 import { formatBytes } from '../format';
 
@@ -24,7 +25,7 @@ export const syncCommand: Command = {
         const what = p.phase === 'push' ? 'Pushing' : `Pulling from ${shortId(p.replica ?? '')}`;
         out.progress(`${what}: ${p.done.toLocaleString('en')} of ${p.total.toLocaleString('en')} changes`);
       };
-      const report = await syncDatabase(db, remote, { onProgress });
+      const report = await syncDatabase(db, remote, { onProgress, secrets: createKeychainSecretStore() });
       (remote as { close?: () => void }).close?.();
       if (flags.json) {
         out.json({

@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS ZV_CAPTURE_OFF (on_purpose INTEGER);
 -- Every replica seen on the remote: its last head, and how far we applied it.
 CREATE TABLE IF NOT EXISTS ZV_REPLICA (
   replica TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL DEFAULT '',
-  state TEXT NOT NULL DEFAULT 'trusted', public_key TEXT,
+  state TEXT NOT NULL DEFAULT 'pending', public_key TEXT, agreement_key TEXT,
+  decided_at TEXT, decided_by TEXT,
   head_etag TEXT, head TEXT,
   applied_last TEXT, applied_count INTEGER NOT NULL DEFAULT 0,
   applied_sha TEXT NOT NULL DEFAULT '', applied_chain TEXT NOT NULL DEFAULT '',

@@ -64,21 +64,8 @@ export function trackTable(ctx: TrackContext, shape: TableShape): number {
 
   let transactionId: string | null = null;
   let recorded = 0;
-  // better-sqlite3 cannot write while a cursor is open: read the table in key-ordered pages.
-  const key = quoteIdent(shape.primaryKey);
-  const table = quoteIdent(shape.name);
-  const firstPage = db.prepare(`SELECT ${key} AS zv_key, CAST(${key} AS TEXT) AS zv_entity_id, * FROM ${table} ORDER BY ${key} LIMIT ${TRACK_PAGE}`).safeIntegers(true);
-  const nextPage = db.prepare(`SELECT ${key} AS zv_key, CAST(${key} AS TEXT) AS zv_entity_id, * FROM ${table} WHERE ${key} > ? ORDER BY ${key} LIMIT ${TRACK_PAGE}`).safeIntegers(true);
-  function* rows(): Generator<Record<string, unknown>> {
-    let page = firstPage.all() as Array<Record<string, unknown>>;
-    while (page.length > 0) {
-      yield* page;
-      if (page.length < TRACK_PAGE) return;
-      page = nextPage.all(page[page.length - 1]!.zv_key) as Array<Record<string, unknown>>;
-    }
-  }
   const loggedSet = new Set(logged);
-  for (const row of rows()) {
+  for (const row of pagedRows(db, shape)) {
     const id = row.zv_entity_id as string;
     const known = loggedSet.has(id);
     const attributes = shape.columns.length === 0 ? ['_deleted'] : shape.columns;
@@ -95,6 +82,45 @@ export function trackTable(ctx: TrackContext, shape: TableShape): number {
     }
   }
   return recorded;
+}
+
+// better-sqlite3 cannot write while a cursor is open: read the table in key-ordered pages.
+function* pagedRows(db: Database, shape: TableShape): Generator<Record<string, unknown>> {
+  const key = quoteIdent(shape.primaryKey);
+  const table = quoteIdent(shape.name);
+  const firstPage = db.prepare(`SELECT ${key} AS zv_key, CAST(${key} AS TEXT) AS zv_entity_id, * FROM ${table} ORDER BY ${key} LIMIT ${TRACK_PAGE}`).safeIntegers(true);
+  const nextPage = db.prepare(`SELECT ${key} AS zv_key, CAST(${key} AS TEXT) AS zv_entity_id, * FROM ${table} WHERE ${key} > ? ORDER BY ${key} LIMIT ${TRACK_PAGE}`).safeIntegers(true);
+  let page = firstPage.all() as Array<Record<string, unknown>>;
+  while (page.length > 0) {
+    yield* page;
+    if (page.length < TRACK_PAGE) return;
+    page = nextPage.all(page[page.length - 1]!.zv_key) as Array<Record<string, unknown>>;
+  }
+}
+
+/**
+ * Values in columns added after tracking (ALTER TABLE ... ADD COLUMN with a
+ * default, or written before the triggers knew the column) become changes of
+ * ours, as tracking does for a whole table; where the log already holds a
+ * value for the column, the log wins. A NULL in a column whose default is
+ * NULL is what the column holds on every replica: not recorded.
+ */
+function recordAddedColumns(ctx: TrackContext, shape: TableShape, added: string[]): void {
+  const info = ctx.db.prepare(`PRAGMA table_xinfo(${quoteIdent(shape.name)})`).all() as Array<{ name: string; dflt_value: string | null }>;
+  const nullByDefault = new Set(info.filter((c) => c.dflt_value === null || /^\s*null\s*$/i.test(c.dflt_value)).map((c) => c.name));
+  let transactionId: string | null = null;
+  for (const row of pagedRows(ctx.db, shape)) {
+    const id = row.zv_entity_id as string;
+    for (const column of added) {
+      if (row[column] === null && nullByDefault.has(column)) continue;
+      if (ctx.log.latest(shape.name, id, column) !== undefined) continue;
+      if (transactionId === null) {
+        transactionId = ctx.hlc.next();
+        ctx.log.insertTransaction(transactionId, ctx.author);
+      }
+      ctx.log.insertChange({ id: ctx.hlc.next(), transactionId, entityType: shape.name, entityId: id, attribute: column, oldValue: null, newValue: encodeValue(row[column]) });
+    }
+  }
 }
 
 /** Re-reads tracked tables' columns: a column added with ALTER TABLE gets captured and filled from the log. */
@@ -115,5 +141,6 @@ export function refreshShapes(ctx: TrackContext): void {
       .pluck()
       .all(name, ...added) as string[];
     for (const id of ids) ctx.materializer.materialize(name, id);
+    recordAddedColumns(ctx, current, added);
   }
 }

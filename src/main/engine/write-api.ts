@@ -73,7 +73,10 @@ export function applyWrites(
       const after = readRow(db, shape, id)!;
       if (!before) {
         if (state.current(shape.name, id, '_deleted') === '1') emit(shape.name, id, '_deleted', '1', '0');
-        if (shape.columns.length === 0) emit(shape.name, id, '_deleted', state.current(shape.name, id, '_deleted'), '0');
+        // A key-only row exists through _deleted 0; a deleted one got it just above.
+        if (shape.columns.length === 0 && state.current(shape.name, id, '_deleted') !== '0') {
+          emit(shape.name, id, '_deleted', state.current(shape.name, id, '_deleted'), '0');
+        }
       }
       for (const column of shape.columns) {
         const newValue = encodeValue(after[column]);

@@ -141,7 +141,9 @@ export function createFolderRemote(rootPath: string, options: FolderRemoteOption
         if (!handle) return { status: 'missing' };
         try {
           // etag and body from one open inode, even if a rename replaces the name.
-          const etag = etagOf(await handle.stat({ bigint: true }));
+          const stats = await handle.stat({ bigint: true });
+          if (!stats.isFile()) return { status: 'missing' }; // a folder is not an object
+          const etag = etagOf(stats);
           if (etag === getOptions.ifNoneMatch) return { status: 'not-modified' };
           return { status: 'ok', body: new Uint8Array(await handle.readFile()), etag };
         } finally {

@@ -22,9 +22,10 @@ export interface ListOptions {
   /** Only keys strictly greater than this one (S3 StartAfter). */
   startAfter?: string;
   /**
-   * Called once before each request the listing sends (one per S3 page; once for
-   * a folder or memory listing), so a wrapper can count what a LIST really costs
-   * without the port exposing pages. See counting-remote.ts.
+   * Called once per request the listing costs: one per page for S3 (and for the
+   * memory remote, which mimics S3's pages), once for a folder. So a wrapper can
+   * count what a LIST really costs without the port exposing pages; see
+   * counting-remote.ts.
    */
   onRequest?: () => void;
 }

@@ -48,10 +48,13 @@ export interface S3Remote extends Remote {
 }
 
 export function createS3Remote(options: S3RemoteOptions): S3Remote {
+  // The SDK warns on Node < 22 about its releases from 2027, which we do not take
+  // (it is pinned): in the CLI that warning would only confuse.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const root = options.prefix.replace(/^\/+|\/+$/g, '');
   const rootKey = root === '' ? '' : `${root}/`;
   // Only names, never credentials: this string ends up in messages and logs.
-  const url = `s3://${options.bucket}/${root}`;
+  const url = root === '' ? `s3://${options.bucket}` : `s3://${options.bucket}/${root}`;
   const where = options.endpoint ?? `s3.${options.region}.amazonaws.com`;
   const client = new S3Client({
     region: options.region,

@@ -23,12 +23,25 @@ const batchDescriptor = z.object({
   sha256: sha,
 });
 
+const endorsement = z.object({
+  replica: uuid,
+  public_key: z.string().nullable(),
+  agreement_key: z.string().nullable(),
+  state: z.enum(['trusted', 'rejected', 'revoked']),
+  /** Clock id of the decision: the latest decision about a replica wins. */
+  at: uuid,
+});
+
 const headSchema = z.looseObject({
   format: z.number().int().positive(),
   dataset_uuid: z.string().min(1),
   replica: uuid,
   name: z.string().max(200).default(''),
   public_key: z.string().nullable().optional(),
+  agreement_key: z.string().nullable().optional(),
+  /** Clock id of this write: a head older than one already seen is a replay. */
+  written: uuid.optional(),
+  endorsements: z.array(endorsement).max(10_000).optional(),
   last: uuid.nullable(),
   count: z.number().int().nonnegative(),
   batches: z.array(batchDescriptor).max(HEAD_BATCH_LIMIT * 4),
@@ -37,6 +50,7 @@ const headSchema = z.looseObject({
 });
 
 export type BatchDescriptor = z.infer<typeof batchDescriptor>;
+export type Endorsement = z.infer<typeof endorsement>;
 export type Head = z.infer<typeof headSchema>;
 
 export function headKey(replica: string): string {
@@ -53,7 +67,19 @@ export function encodeHead(head: Head): Buffer {
   return Buffer.from(canonicalJson(head), 'utf8');
 }
 
-export function decodeHead(bytes: Uint8Array, key: string, expected: { replica: string; datasetUuid: string }): Head {
+export interface DecodedHead {
+  head: Head;
+  /** The canonical bytes the signature covers: the head as received, less `signature`. */
+  signed: Buffer;
+}
+
+/** The bytes a head's signature covers. */
+export function signedBytes(head: Record<string, unknown>): Buffer {
+  const { signature: _signature, ...rest } = head;
+  return Buffer.from(canonicalJson(rest), 'utf8');
+}
+
+export function decodeHead(bytes: Uint8Array, key: string, expected: { replica: string; datasetUuid: string }): DecodedHead {
   const corrupt = (reason: string) =>
     new TidemarkError({ kind: 'corrupt-file', file: key, reason, hint: 'That replica must sync again to rewrite its head.' });
   let json: unknown;
@@ -84,7 +110,7 @@ export function decodeHead(bytes: Uint8Array, key: string, expected: { replica: 
   for (let i = 1; i < head.batches.length; i++) {
     if (head.batches[i - 1]!.last >= head.batches[i]!.first) throw corrupt('its batches are out of order');
   }
-  return head;
+  return { head, signed: signedBytes(json as Record<string, unknown>) };
 }
 
 /** A batch descriptor's file as a key: full keys are kept, bare names are placed under the author's folder. */

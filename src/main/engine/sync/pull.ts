@@ -11,12 +11,16 @@ import { decodeBatch } from './batch-file';
 import { extendChain, sha256Hex } from './hash';
 import { decodeHead, descriptorKey, replicaOfHeadKey, type Head } from './head';
 import { readReplicas, saveAppliedPosition, saveClockWarning, saveHead, saveProblem, type ReplicaRow } from './sync-state';
+import type { SecretStore } from '../secrets/secret-store';
+import { isPublicKey } from '../trust/keys';
+import { adoptEndorsements, checkTrustedHead, isSelfSigned } from '../trust/trust';
 import type { SyncProblem, SyncProgress } from './sync';
 
 export interface PullContext {
   db: TidemarkDatabase;
   remote: Remote;
   datasetUuid: string;
+  secrets: SecretStore;
   now(): number;
   onProgress(progress: SyncProgress): void;
 }
@@ -25,6 +29,8 @@ export interface PullResult {
   pulled: number;
   replicas: number;
   problems: SyncProblem[];
+  /** Replicas waiting for the person to approve or reject them. */
+  pending: string[];
 }
 
 interface Position {
@@ -40,12 +46,31 @@ interface PlannedBatch {
   count?: number;
 }
 
+interface ReadHead {
+  head: Head;
+  signed: Buffer;
+  raw: string;
+  etag: string;
+  /** Read from the remote in this sync (not the copy we kept). */
+  fresh: boolean;
+}
+
 export async function pull(ctx: PullContext, listing: RemoteObject[]): Promise<PullResult> {
-  const known = readReplicas(ctx.db.sqlite);
-  const result: PullResult = { pulled: 0, replicas: 0, problems: [] };
+  const { db } = ctx;
+  const known = readReplicas(db.sqlite);
+  const result: PullResult = { pulled: 0, replicas: 0, problems: [], pending: [] };
+  const quarantine = (replica: string, etag: string | null, error: TidemarkError | { message: string; hint: string }) => {
+    const message = error instanceof TidemarkError ? describeError(error.detail) : error.message;
+    const hint = error instanceof TidemarkError ? error.detail.hint : error.hint;
+    db.transaction(() => saveProblem(db.sqlite, replica, message, etag));
+    result.problems.push({ replica, message, hint });
+  };
+
+  // 1. Read every head that changed since the last sync.
+  const heads = new Map<string, ReadHead>();
   for (const object of listing) {
     const replica = replicaOfHeadKey(object.key);
-    if (replica === null || replica === ctx.db.uuid) continue;
+    if (replica === null || replica === db.uuid) continue;
     result.replicas += 1;
     const row = known.get(replica);
     if (row?.problem && row.problem_etag === object.etag) {
@@ -53,19 +78,58 @@ export async function pull(ctx: PullContext, listing: RemoteObject[]): Promise<P
       continue;
     }
     try {
-      const head = await readHead(ctx, replica, object, row);
-      if (!head) continue;
-      const state = ctx.db.sqlite.prepare('SELECT state FROM ZV_REPLICA WHERE replica = ?').pluck().get(replica);
-      if (state !== 'trusted') continue;
-      result.pulled += await pullReplica(ctx, replica, head);
+      const read = await readHead(ctx, replica, object, row);
+      if (read) heads.set(replica, read);
     } catch (error) {
       if (!(error instanceof TidemarkError) || !isReplicaFault(error)) throw error;
-      const message = describeError(error.detail);
-      saveProblem(ctx.db.sqlite, replica, message, object.etag);
-      result.problems.push({ replica, message, hint: error.detail.hint });
+      quarantine(replica, object.etag, error);
     }
   }
+
+  // 2. Verify trusted heads against the keychain and take their endorsements,
+  //    until no more replicas become trusted (approvals travel transitively).
+  const verified = new Set<string>();
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [replica, read] of heads) {
+      if (verified.has(replica) || stateOf(db, replica) !== 'trusted') continue;
+      const previous = known.get(replica)?.head;
+      const check = await checkTrustedHead(db, ctx.secrets, replica, read.head, read.signed, previous ? (JSON.parse(previous) as Head) : null);
+      if (!check.ok) {
+        heads.delete(replica);
+        quarantine(replica, read.etag, { message: `Replica ${replica} was refused: ${check.reason}`, hint: 'Its changes are not applied. If it was reinstalled, revoke it and approve it again after comparing fingerprints.' });
+        continue;
+      }
+      verified.add(replica);
+      if (read.fresh) db.transaction(() => saveHead(db.sqlite, replica, read.head, read.raw, read.etag, ctx.now(), null));
+      if ((await adoptEndorsements(db, ctx.secrets, replica, read.head)).length > 0) changed = true;
+    }
+  }
+
+  // 3. Record what we saw of the others, for the person to decide about.
+  for (const [replica, read] of heads) {
+    if (verified.has(replica)) continue;
+    const keys = isSelfSigned(read.head, read.signed) && isPublicKey(read.head.agreement_key) ? { signing: read.head.public_key!, agreement: read.head.agreement_key } : null;
+    if (read.fresh) db.transaction(() => saveHead(db.sqlite, replica, read.head, read.raw, read.etag, ctx.now(), keys));
+    if (stateOf(db, replica) === 'pending') result.pending.push(replica);
+  }
+
+  // 4. Apply the batches of trusted replicas.
+  for (const replica of verified) {
+    try {
+      result.pulled += await pullReplica(ctx, replica, heads.get(replica)!.head);
+    } catch (error) {
+      if (!(error instanceof TidemarkError) || !isReplicaFault(error)) throw error;
+      quarantine(replica, heads.get(replica)!.etag, error);
+    }
+  }
+  // Pending replicas seen in earlier syncs still wait for the person.
+  for (const row of known.values()) if (row.state === 'pending' && !heads.has(row.replica) && !result.pending.includes(row.replica)) result.pending.push(row.replica);
   return result;
+}
+
+function stateOf(db: TidemarkDatabase, replica: string): string | undefined {
+  return db.sqlite.prepare('SELECT state FROM ZV_REPLICA WHERE replica = ?').pluck().get(replica) as string | undefined;
 }
 
 /** Faults of one replica's files, as opposed to the remote being unreachable. */
@@ -73,14 +137,19 @@ function isReplicaFault(error: TidemarkError): boolean {
   return ['corrupt-file', 'newer-format', 'dataset-mismatch'].includes(error.detail.kind);
 }
 
-async function readHead(ctx: PullContext, replica: string, object: RemoteObject, row: ReplicaRow | undefined): Promise<Head | null> {
-  if (row?.head && row.head_etag === object.etag) return JSON.parse(row.head) as Head;
+async function readHead(ctx: PullContext, replica: string, object: RemoteObject, row: ReplicaRow | undefined): Promise<ReadHead | null> {
+  const expected = { replica, datasetUuid: ctx.datasetUuid };
+  const kept = (): ReadHead | null => {
+    if (!row?.head || !row.head_etag) return null;
+    const { head, signed } = decodeHead(Buffer.from(row.head, 'utf8'), object.key, expected);
+    return { head, signed, raw: row.head, etag: row.head_etag, fresh: false };
+  };
+  if (row?.head && row.head_etag === object.etag) return kept();
   const response = await ctx.remote.get(object.key, { ifNoneMatch: row?.head && row.head_etag ? row.head_etag : undefined });
   if (response.status === 'missing') return null;
-  if (response.status === 'not-modified') return row?.head ? (JSON.parse(row.head) as Head) : null;
-  const head = decodeHead(response.body, object.key, { replica, datasetUuid: ctx.datasetUuid });
-  ctx.db.transaction(() => saveHead(ctx.db.sqlite, replica, row?.state ?? 'trusted', head, response.etag, ctx.now()));
-  return head;
+  if (response.status === 'not-modified') return kept();
+  const { head, signed } = decodeHead(response.body, object.key, expected);
+  return { head, signed, raw: Buffer.from(response.body).toString('utf8'), etag: response.etag, fresh: true };
 }
 
 async function pullReplica(ctx: PullContext, replica: string, head: Head): Promise<number> {

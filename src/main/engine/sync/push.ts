@@ -9,7 +9,9 @@ import type { TidemarkDatabase } from '../database';
 import type { Remote } from '../remote/remote';
 import { batchKey, decodeBatch, encodeBatch, MAX_BATCH_BYTES, MAX_BATCH_CHANGES, type EncodedBatch } from './batch-file';
 import { extendChain, sha256Hex } from './hash';
-import { decodeHead, encodeHead, HEAD_BATCH_LIMIT, headKey, type Head } from './head';
+import { decodeHead, encodeHead, HEAD_BATCH_LIMIT, headKey, signedBytes, type Head } from './head';
+import { signBytes, type ReplicaKeys } from '../trust/keys';
+import { ourEndorsements } from '../trust/trust';
 import { readPushIntent, readPushState, writePushIntent, writePushState, type PushState } from './sync-state';
 import type { SyncProgress } from './sync';
 
@@ -18,7 +20,7 @@ export interface PushContext {
   remote: Remote;
   datasetUuid: string;
   onProgress(progress: SyncProgress): void;
-  publicKey?: string | null;
+  keys: ReplicaKeys;
   /** Changes per batch file (default MAX_BATCH_CHANGES); small in tests. */
   maxBatchChanges?: number;
   /** Our head's etag in this sync's listing, when it is there. */
@@ -98,18 +100,21 @@ function sameChanges(theirs: Change[], ours: EncodedBatch): boolean {
 
 async function writeHead(ctx: PushContext, state: PushState): Promise<string> {
   const { db, remote } = ctx;
-  const head: Head = {
+  const unsigned: Head = {
     format: 1,
     dataset_uuid: ctx.datasetUuid,
     replica: db.uuid,
     name: db.name(),
-    public_key: ctx.publicKey ?? null,
+    public_key: ctx.keys.public.signing,
+    agreement_key: ctx.keys.public.agreement,
+    written: db.hlc.next(),
     last: state.last,
     count: state.count,
     batches: state.batches,
     chain: state.chain,
-    signature: null,
+    endorsements: ourEndorsements(db),
   };
+  const head: Head = { ...unsigned, signature: signBytes(signedBytes(unsigned), ctx.keys.signingPrivate) };
   const key = headKey(db.uuid);
   const body = encodeHead(head);
   let etag = state.headEtag;
@@ -140,7 +145,7 @@ async function writeHead(ctx: PushContext, state: PushState): Promise<string> {
 
 function readOwnHead(body: Uint8Array, key: string, datasetUuid: string, self: string): Head | 'damaged' {
   try {
-    return decodeHead(body, key, { replica: self, datasetUuid });
+    return decodeHead(body, key, { replica: self, datasetUuid }).head;
   } catch (error) {
     if (error instanceof TidemarkError && error.detail.kind === 'corrupt-file') return 'damaged';
     throw error;

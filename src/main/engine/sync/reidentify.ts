@@ -37,12 +37,13 @@ export function reidentify(db: TidemarkDatabase): ReidentifyResult {
       restamped += 1;
     }
     db.sqlite.prepare('DELETE FROM ZV_TRANSACTION WHERE author = ? AND id NOT IN (SELECT transaction_id FROM ZV_CHANGE)').run(previous);
-    // What the old identity pushed is now another replica's, already applied here.
+    // What the old identity pushed is now another replica's, already applied
+    // here. It is pending: the person approves it like any other device.
     if (pushed.last !== null) {
       db.sqlite
         .prepare(
           `INSERT OR REPLACE INTO ZV_REPLICA (replica, name, state, applied_last, applied_count, applied_sha, applied_chain)
-           VALUES (?, ?, 'trusted', ?, ?, ?, ?)`,
+           VALUES (?, ?, 'pending', ?, ?, ?, ?)`,
         )
         .run(previous, db.name(), pushed.last, pushed.count, pushed.lastSha, pushed.chain);
     }

@@ -12,6 +12,9 @@ export interface ReplicaRow {
   name: string;
   state: ReplicaState;
   public_key: string | null;
+  agreement_key: string | null;
+  decided_at: string | null;
+  decided_by: string | null;
   head_etag: string | null;
   head: string | null;
   applied_last: string | null;
@@ -69,14 +72,28 @@ export function readReplica(db: Database, replica: string): ReplicaRow | undefin
   return db.prepare('SELECT * FROM ZV_REPLICA WHERE replica = ?').get(replica) as ReplicaRow | undefined;
 }
 
-/** Records a head we just read; the applied position is untouched. */
-export function saveHead(db: Database, replica: string, state: ReplicaState, head: Head, etag: string, now: number): void {
+/**
+ * Records a head we just read (its raw JSON, so its signature can be checked
+ * again later); the applied position is untouched. Keys are recorded only when
+ * given: from a self-signed head of a replica we have not decided about.
+ */
+export function saveHead(
+  db: Database,
+  replica: string,
+  head: Head,
+  rawHead: string,
+  etag: string,
+  now: number,
+  keys: { signing: string; agreement: string } | null,
+): void {
   db.prepare(
-    `INSERT INTO ZV_REPLICA (replica, name, state, public_key, head_etag, head, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT(replica) DO UPDATE SET name = excluded.name, public_key = coalesce(excluded.public_key, public_key),
+    `INSERT INTO ZV_REPLICA (replica, name, public_key, agreement_key, head_etag, head, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT(replica) DO UPDATE SET name = excluded.name,
+       public_key = CASE WHEN decided_at IS NULL THEN coalesce(excluded.public_key, public_key) ELSE public_key END,
+       agreement_key = CASE WHEN decided_at IS NULL THEN coalesce(excluded.agreement_key, agreement_key) ELSE agreement_key END,
        head_etag = excluded.head_etag, head = excluded.head, seen_at = excluded.seen_at,
        problem = CASE WHEN problem_etag IS excluded.head_etag THEN problem ELSE NULL END`,
-  ).run(replica, head.name, state, head.public_key ?? null, etag, JSON.stringify(head), new Date(now).toISOString());
+  ).run(replica, head.name, keys?.signing ?? null, keys?.agreement ?? null, etag, rawHead, new Date(now).toISOString());
 }
 
 export function saveAppliedPosition(db: Database, replica: string, position: { last: string; count: number; sha: string; chain: string }): void {

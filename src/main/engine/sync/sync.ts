@@ -10,6 +10,8 @@ import { replicaOfHeadKey } from './head';
 import { pull } from './pull';
 import { push } from './push';
 import { emptyPushState, readPushState, writePushState } from './sync-state';
+import type { SecretStore } from '../secrets/secret-store';
+import { loadOrCreateKeys } from '../trust/keys';
 
 export interface SyncProgress {
   phase: 'push' | 'pull';
@@ -36,6 +38,8 @@ export interface SyncReport {
   /** Other replicas on the remote. */
   replicas: number;
   problems: SyncProblem[];
+  /** Replicas waiting for the person to approve or reject them. */
+  pending: string[];
   warnings: string[];
   durationMs: number;
 }
@@ -43,17 +47,19 @@ export interface SyncReport {
 export interface SyncOptions {
   onProgress?: (progress: SyncProgress) => void;
   now?: () => number;
-  publicKey?: string | null;
+  /** Where this replica's private keys and the trusted replicas' public keys live. */
+  secrets: SecretStore;
   /** Changes per batch file; tests make it small to exercise splitting. */
   maxBatchChanges?: number;
 }
 
-export async function syncDatabase(db: TidemarkDatabase, target: Remote, options: SyncOptions = {}): Promise<SyncReport> {
+export async function syncDatabase(db: TidemarkDatabase, target: Remote, options: SyncOptions): Promise<SyncReport> {
   const now = options.now ?? Date.now;
   const started = now();
   const { remote, usage } = countUsage(target);
   const onProgress = options.onProgress ?? (() => {});
   const warnings: string[] = [];
+  const keys = await loadOrCreateKeys(options.secrets, db.uuid);
   db.refresh();
 
   const listing = await remote.list('replicas/');
@@ -69,8 +75,8 @@ export async function syncDatabase(db: TidemarkDatabase, target: Remote, options
     }
   }
 
-  const pulled = await pull({ db, remote, datasetUuid, now, onProgress }, listing);
-  const pushed = await push({ db, remote, datasetUuid, onProgress, publicKey: options.publicKey, listedEtag: own?.etag, maxBatchChanges: options.maxBatchChanges });
+  const pulled = await pull({ db, remote, datasetUuid, now, onProgress, secrets: options.secrets }, listing);
+  const pushed = await push({ db, remote, datasetUuid, onProgress, keys, listedEtag: own?.etag, maxBatchChanges: options.maxBatchChanges });
 
   return {
     pushed,
@@ -80,6 +86,7 @@ export async function syncDatabase(db: TidemarkDatabase, target: Remote, options
     bytesDown: usage.bytesDown,
     replicas: pulled.replicas,
     problems: pulled.problems,
+    pending: pulled.pending,
     warnings,
     durationMs: now() - started,
   };
