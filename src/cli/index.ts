@@ -11,10 +11,27 @@ import { trackCommand } from './commands/track';
 import { remoteCommand } from './commands/remote';
 import { reidentifyCommand } from './commands/reidentify';
 import { replicasCommand } from './commands/replicas';
+import { credentialsCommand } from './commands/credentials';
+import { fingerprintCommand, rejectCommand, revokeCommand, trustCommand } from './commands/trust';
 import { syncCommand } from './commands/sync';
 import { createOutput, type Output } from './output';
 
-export const commands: Command[] = [initCommand, trackCommand, statusCommand, logCommand, remoteCommand, syncCommand, replicasCommand, serveCommand];
+export const commands: Command[] = [
+  initCommand,
+  trackCommand,
+  statusCommand,
+  logCommand,
+  remoteCommand,
+  credentialsCommand,
+  syncCommand,
+  replicasCommand,
+  fingerprintCommand,
+  trustCommand,
+  rejectCommand,
+  revokeCommand,
+  reidentifyCommand,
+  serveCommand,
+];
 
 export function registerCommand(command: Command): void {
   commands.push(command);
@@ -24,8 +41,10 @@ function printHelp(out: Output): void {
   out.line('tidemark: keep your SQLite databases in sync across your devices, through a folder or an S3 bucket you own.');
   out.line();
   out.line('Usage:');
-  const width = Math.max(...commands.map((c) => c.usage.length));
-  for (const command of commands) out.line(`  ${command.usage.padEnd(width)}  ${command.summary}`);
+  for (const command of commands) {
+    out.line(`  ${command.usage}`);
+    out.line(`      ${command.summary}`);
+  }
   out.line();
   out.line('Every command takes --debug (show stack traces) and --help.');
 }

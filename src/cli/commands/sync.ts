@@ -1,4 +1,4 @@
-import { openRemote, credentialsFromEnv, requireRemoteSettings } from '../../main/engine/sync/remote-settings';
+import { openRemote, requireRemoteSettings, resolveCredentials } from '../../main/engine/sync/remote-settings';
 import { syncDatabase, type SyncProgress } from '../../main/engine/sync/sync';
 import { createKeychainSecretStore } from '../../main/engine/secrets/keychain-secret-store';
 import { jsonOption, shortId, withDatabase, type Command } from '../command';
@@ -16,7 +16,8 @@ export const syncCommand: Command = {
   async run({ args, flags, out, env }) {
     return withDatabase(args[0]!, async (db) => {
       const settings = requireRemoteSettings(db);
-      const remote = openRemote(settings, credentialsFromEnv(env));
+      const secrets = createKeychainSecretStore();
+      const remote = openRemote(settings, await resolveCredentials(settings, env, secrets));
       let lastShown = 0;
       const onProgress = (p: SyncProgress) => {
         const now = Date.now();
@@ -25,7 +26,7 @@ export const syncCommand: Command = {
         const what = p.phase === 'push' ? 'Pushing' : `Pulling from ${shortId(p.replica ?? '')}`;
         out.progress(`${what}: ${p.done.toLocaleString('en')} of ${p.total.toLocaleString('en')} changes`);
       };
-      const report = await syncDatabase(db, remote, { onProgress, secrets: createKeychainSecretStore() });
+      const report = await syncDatabase(db, remote, { onProgress, secrets });
       (remote as { close?: () => void }).close?.();
       if (flags.json) {
         out.json({
@@ -36,6 +37,7 @@ export const syncCommand: Command = {
           bytes_down: report.bytesDown,
           replicas: report.replicas,
           problems: report.problems,
+          pending: report.pending,
           warnings: report.warnings,
           duration_ms: report.durationMs,
         });
@@ -45,6 +47,9 @@ export const syncCommand: Command = {
           `Pushed ${report.pushed} and pulled ${report.pulled} changes with ${report.replicas} other replica(s) · ` +
             `${report.requests} requests · ${formatBytes(report.bytesUp)} up, ${formatBytes(report.bytesDown)} down · ${report.durationMs} ms`,
         );
+        if (report.pending.length) {
+          out.line(`${report.pending.length} replica(s) wait for your approval: see \`tidemark replicas ${args[0]}\`.`);
+        }
         for (const problem of report.problems) out.line(`Replica ${shortId(problem.replica)} is quarantined: ${problem.message}\n  ${problem.hint}`);
       }
       return report.problems.length > 0 ? EXIT_PARTIAL : 0;

@@ -62,10 +62,15 @@ export const ENGINE_SCHEMA_VERSION = '1';
 export function installSchema(db: Database, newUuid: () => string, defaultName: string): void {
   db.exec(CONTRACT_SCHEMA);
   db.exec(ENGINE_SCHEMA);
+  // Only read when nothing is missing: this runs in a deferred transaction, and
+  // one that turns from reading into writing while another connection commits
+  // fails at once with SQLITE_BUSY (no busy wait), so opening a database that
+  // another program is writing to would fail.
+  const has = db.prepare('SELECT 1 FROM ZV_METADATA WHERE key = ?').pluck();
   const setIfMissing = db.prepare('INSERT OR IGNORE INTO ZV_METADATA (key, value) VALUES (?, ?)');
-  setIfMissing.run(META.databaseUuid, newUuid());
-  setIfMissing.run(META.replicaName, defaultName);
-  setIfMissing.run(META.schemaVersion, ENGINE_SCHEMA_VERSION);
+  if (has.get(META.databaseUuid) === undefined) setIfMissing.run(META.databaseUuid, newUuid());
+  if (has.get(META.replicaName) === undefined) setIfMissing.run(META.replicaName, defaultName);
+  if (has.get(META.schemaVersion) === undefined) setIfMissing.run(META.schemaVersion, ENGINE_SCHEMA_VERSION);
 }
 
 export function readMeta(db: Database, key: string): string | null {

@@ -44,6 +44,8 @@ interface PlannedBatch {
   key: string;
   sha256?: string;
   count?: number;
+  /** Already fetched (and chain-checked) while planning. */
+  body?: Uint8Array;
 }
 
 interface ReadHead {
@@ -164,7 +166,7 @@ async function pullReplica(ctx: PullContext, replica: string, head: Head): Promi
     new TidemarkError({ kind: 'corrupt-file', file, reason, hint: 'That replica must push again; its changes wait until then.' });
 
   for (const item of plan) {
-    const response = await ctx.remote.get(item.key);
+    const response = item.body ? { status: 'ok' as const, body: item.body } : await ctx.remote.get(item.key);
     if (response.status !== 'ok') throw corrupt(item.key, 'listed in its head but missing');
     const sha = sha256Hex(response.body);
     if (item.sha256 !== undefined && sha !== item.sha256) throw corrupt(item.key, 'its bytes do not match the hash in the head');
@@ -193,7 +195,13 @@ async function pullReplica(ctx: PullContext, replica: string, head: Head): Promi
   return pulled;
 }
 
-/** The batches after `position`: from the head's list when it covers the gap, else by LIST. */
+/**
+ * The batches after `position`. From the signed head's list when it covers
+ * the gap: each file is then checked against its listed hash. Otherwise by
+ * LIST, and then every file is fetched and the chain checked against the
+ * signed head before any of it is applied: a forged file could otherwise link
+ * itself into the chain.
+ */
 async function planBatches(ctx: PullContext, replica: string, head: Head, position: Position): Promise<PlannedBatch[]> {
   const after = head.batches.filter((b) => position.last === null || b.first > position.last);
   const covered = after.reduce((n, b) => n + b.count, 0) === head.count - position.count;
@@ -201,8 +209,25 @@ async function planBatches(ctx: PullContext, replica: string, head: Head, positi
 
   const prefix = `batches/${replica}/`;
   const listed = await ctx.remote.list(prefix, { startAfter: position.last ? `${prefix}${position.last}` : undefined });
-  const hashes = new Map(head.batches.map((b) => [descriptorKey(replica, b.file), b.sha256]));
-  return listed
-    .filter((o) => /^[0-9a-f-]{36}_[0-9a-f-]{36}\.db\.gz$/.test(o.key.slice(prefix.length)))
-    .map((o) => ({ key: o.key, sha256: hashes.get(o.key) }));
+  const plan: PlannedBatch[] = [];
+  let chain = position.chain;
+  for (const object of listed) {
+    const name = /^([0-9a-f-]{36})_([0-9a-f-]{36})\.db\.gz$/.exec(object.key.slice(prefix.length));
+    if (!name || head.last === null || name[2]! > head.last) continue;
+    const response = await ctx.remote.get(object.key);
+    if (response.status !== 'ok') continue;
+    const sha256 = sha256Hex(response.body);
+    chain = extendChain(chain, sha256);
+    plan.push({ key: object.key, sha256, body: response.body });
+    if (name[2] === head.last) break;
+  }
+  if (chain !== head.chain) {
+    throw new TidemarkError({
+      kind: 'corrupt-file',
+      file: prefix,
+      reason: 'its batch files do not match the chain its signed head names',
+      hint: 'That replica must push again; its changes wait until then.',
+    });
+  }
+  return plan;
 }

@@ -9,6 +9,7 @@ import type { TidemarkDatabase } from '../database';
 import type { Remote } from '../remote/remote';
 import { batchKey, decodeBatch, encodeBatch, MAX_BATCH_BYTES, MAX_BATCH_CHANGES, type EncodedBatch } from './batch-file';
 import { extendChain, sha256Hex } from './hash';
+import { canonicalJson } from './canonical-json';
 import { decodeHead, encodeHead, HEAD_BATCH_LIMIT, headKey, signedBytes, type Head } from './head';
 import { signBytes, type ReplicaKeys } from '../trust/keys';
 import { ourEndorsements } from '../trust/trust';
@@ -32,8 +33,9 @@ export async function push(ctx: PushContext): Promise<number> {
   let state = readPushState(db.sqlite);
   const intent = readPushIntent(db.sqlite);
   const total = countOwnAfter(db, state.last);
-  // Nothing new, and our head is as we left it: no request at all.
-  const headAsLeft = state.headEtag !== null && ctx.listedEtag === state.headEtag;
+  // Nothing new, and our head is as we left it and still says what it should: no request at all.
+  const headInputs = headInputsDigest(ctx);
+  const headAsLeft = state.headEtag !== null && ctx.listedEtag === state.headEtag && state.headInputs === headInputs;
   if (total === 0 && headAsLeft && intent === null) return 0;
 
   let pushed = 0;
@@ -59,10 +61,14 @@ export async function push(ctx: PushContext): Promise<number> {
 
   const headEtag = await writeHead(ctx, state);
   db.transaction(() => {
-    writePushState(db.sqlite, { ...state, headEtag });
+    writePushState(db.sqlite, { ...state, headEtag, headInputs });
     writePushIntent(db.sqlite, null);
   });
   return pushed;
+}
+
+function headInputsDigest(ctx: PushContext): string {
+  return sha256Hex(canonicalJson({ name: ctx.db.name(), keys: ctx.keys.public, endorsements: ourEndorsements(ctx.db) }));
 }
 
 // Splits a batch whose file would pass the size limit (DESIGN.md 4.2: e.g. 64 MB).

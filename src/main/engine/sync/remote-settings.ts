@@ -6,6 +6,7 @@ import { createRemote, ensureFolderRoot, parseRemoteUrl, type Remote, type Remot
 import { META, readMeta, writeMeta } from '../schema';
 import { TidemarkError } from '../../../shared/errors';
 import { emptyPushState, writePushState } from './sync-state';
+import type { SecretStore } from '../secrets/secret-store';
 
 export interface RemoteSettings {
   url: string;
@@ -65,6 +66,37 @@ export function openRemote(settings: RemoteSettings, credentials?: S3Credentials
   return createRemote(settings.config, {
     s3: { endpoint: settings.endpoint, region: settings.region, forcePathStyle: settings.pathStyle, credentials },
   });
+}
+
+/** The keychain account holding an S3 remote's keys: one per endpoint and bucket. */
+export function credentialsAccount(settings: RemoteSettings): string | null {
+  if (settings.config.kind !== 's3') return null;
+  return `s3-credentials/${settings.endpoint ?? 'aws'}/${settings.config.bucket}`;
+}
+
+export async function storeCredentials(secrets: SecretStore, settings: RemoteSettings, credentials: S3Credentials): Promise<void> {
+  const account = credentialsAccount(settings);
+  if (!account) {
+    throw new TidemarkError({ kind: 'invalid-input', field: 'remote', message: 'a folder remote needs no credentials', hint: 'Credentials are for s3:// remotes.' });
+  }
+  if (!credentials.accessKeyId.trim() || !credentials.secretAccessKey.trim()) {
+    throw new TidemarkError({ kind: 'invalid-input', field: 'credentials', message: 'the access key id and the secret must both be given', hint: 'Enter the key id on the first line and the secret on the second.' });
+  }
+  await secrets.set(account, JSON.stringify({ accessKeyId: credentials.accessKeyId.trim(), secretAccessKey: credentials.secretAccessKey.trim() }));
+}
+
+/** The environment's keys when set (they override), else the keychain's. */
+export async function resolveCredentials(settings: RemoteSettings, env: NodeJS.ProcessEnv, secrets: SecretStore): Promise<S3Credentials | undefined> {
+  const fromEnv = credentialsFromEnv(env);
+  if (fromEnv) return fromEnv;
+  const account = credentialsAccount(settings);
+  const stored = account ? await secrets.get(account) : null;
+  return stored ? (JSON.parse(stored) as S3Credentials) : undefined;
+}
+
+export async function hasStoredCredentials(settings: RemoteSettings, secrets: SecretStore): Promise<boolean> {
+  const account = credentialsAccount(settings);
+  return account !== null && (await secrets.get(account)) !== null;
 }
 
 /** S3 keys from the standard AWS environment variables, when both are set. */

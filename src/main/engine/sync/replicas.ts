@@ -4,9 +4,11 @@ import type { ReplicaInfo } from '../../../shared/types';
 import type { TidemarkDatabase } from '../database';
 import { timeOfId } from '../hlc';
 import type { Head } from './head';
+import { fingerprint, type PublicKeys } from '../trust/keys';
+import { replicaFingerprint } from '../trust/trust';
 import { readPushState, readReplicas } from './sync-state';
 
-export function listReplicas(db: TidemarkDatabase): ReplicaInfo[] {
+export function listReplicas(db: TidemarkDatabase, ownKeys?: PublicKeys): ReplicaInfo[] {
   db.refresh();
   const pushed = readPushState(db.sqlite);
   const own = db.sqlite
@@ -28,6 +30,7 @@ export function listReplicas(db: TidemarkDatabase): ReplicaInfo[] {
     problem: null,
     clockWarning: null,
     seenAt: null,
+    fingerprint: ownKeys ? fingerprint(ownKeys) : null,
   };
   const others = [...readReplicas(db.sqlite).values()].map((row): ReplicaInfo => {
     const head = row.head ? (JSON.parse(row.head) as Head) : null;
@@ -45,6 +48,7 @@ export function listReplicas(db: TidemarkDatabase): ReplicaInfo[] {
       problem: row.problem,
       clockWarning: row.clock_warning,
       seenAt: row.seen_at,
+      fingerprint: replicaFingerprint(row),
     };
   });
   others.sort((a, b) => a.name.localeCompare(b.name) || a.replica.localeCompare(b.replica));

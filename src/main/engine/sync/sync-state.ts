@@ -35,6 +35,8 @@ export interface PushState {
   chain: string;
   lastSha: string;
   batches: BatchDescriptor[];
+  /** Digest of what else the head says (name, keys, endorsements): a change republishes it. */
+  headInputs?: string;
 }
 
 /** A batch being uploaded: if we crash, the next push re-uploads exactly this range. */

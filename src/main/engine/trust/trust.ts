@@ -95,6 +95,8 @@ export async function adoptEndorsements(db: TidemarkDatabase, secrets: SecretSto
     if (e.replica === db.uuid || e.replica === endorser) continue;
     const row = readReplica(db.sqlite, e.replica);
     if (row?.decided_at && row.decided_at >= e.at) continue;
+    // The same decision taken elsewhere changes nothing here (and keeps heads still).
+    if (row?.decided_at && row.state === e.state && (e.state !== 'trusted' || row.public_key === e.public_key)) continue;
     const keys = isPublicKey(e.public_key) && isPublicKey(e.agreement_key) ? { signing: e.public_key, agreement: e.agreement_key } : null;
     if (e.state === 'trusted' && !keys) continue;
     await applyDecision(db, secrets, { replica: e.replica }, e.state, e.at, endorser, keys);
