@@ -118,6 +118,7 @@ export async function pull(ctx: PullContext, listing: RemoteObject[]): Promise<P
 
   // 4. Apply the batches of trusted replicas.
   for (const replica of verified) {
+    if (stateOf(db, replica) !== 'trusted') continue; // revoked by an endorsement read after its head
     try {
       result.pulled += await pullReplica(ctx, replica, heads.get(replica)!.head);
     } catch (error) {
