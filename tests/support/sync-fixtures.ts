@@ -21,6 +21,8 @@ export interface SharedRemote {
   connect(): Remote;
   /** Raw access to the same storage, around the engine. */
   raw: Remote;
+  /** The folder, for a folder remote. */
+  root?: string;
 }
 
 export async function createSharedRemote(kind: RemoteKind): Promise<SharedRemote> {
@@ -30,7 +32,7 @@ export async function createSharedRemote(kind: RemoteKind): Promise<SharedRemote
   }
   if (kind === 'folder') {
     const root = mkdtempSync(join(tmpdir(), 'tidemark-remote-'));
-    return { kind, connect: () => createFolderRemote(root), raw: createFolderRemote(root) };
+    return { kind, root, connect: () => createFolderRemote(root), raw: createFolderRemote(root) };
   }
   const bucket = await createTestBucket();
   return { kind, connect: () => createS3Remote(bucket.remoteOptions('data')), raw: createS3Remote(bucket.remoteOptions('data')) };
