@@ -26,7 +26,7 @@ export const syncCommand: Command = {
         const what = p.phase === 'push' ? 'Pushing' : `Pulling from ${shortId(p.replica ?? '')}`;
         out.progress(`${what}: ${p.done.toLocaleString('en')} of ${p.total.toLocaleString('en')} changes`);
       };
-      const report = await syncDatabase(db, remote, { onProgress, secrets });
+      const report = await syncDatabase(db, remote, { onProgress, secrets, encrypt: settings.encrypt });
       (remote as { close?: () => void }).close?.();
       if (flags.json) {
         out.json({

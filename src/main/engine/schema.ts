@@ -52,6 +52,7 @@ export const META = {
   replicaName: 'replica_name',
   schemaVersion: 'engine_schema_version',
   datasetUuid: 'dataset_uuid',
+  datasetEncrypted: 'dataset_encrypted',
   remote: 'remote',
   pushState: 'push_state',
   pushIntent: 'push_intent',

@@ -74,6 +74,14 @@ export function inspectTable(db: Database, name: string): TableInspection | null
   if (/BLOB/i.test(key.type)) {
     return { ok: false, reason: `its key "${key.name}" is a BLOB`, hint: 'Use a TEXT or numeric primary key.' };
   }
+  // No declared type is BLOB affinity too: 5 and '5' are two rows here, but one entity id ('5') everywhere else.
+  if (key.type.trim() === '') {
+    return {
+      ok: false,
+      reason: `its key "${key.name}" has no declared type, so 5 and '5' are different rows here but would reach other devices as the same text id`,
+      hint: 'Use a TEXT or numeric primary key.',
+    };
+  }
   // SQLite lets the key of a rowid table be NULL (unless it is INTEGER): such a row has no entity id and could never sync.
   const nullKeys = db.prepare(`SELECT count(*) FROM ${quoteIdent(name)} WHERE ${quoteIdent(key.name)} IS NULL`).pluck().get() as number;
   if (nullKeys > 0) {

@@ -14,10 +14,19 @@ interface Descriptor {
   format: number;
   dataset_uuid: string;
   created: string;
+  /** End-to-end encrypted: batch files are sealed with a data key only approved replicas get. */
+  encrypted?: boolean;
+}
+
+export interface DatasetOptions {
+  /** Asked for when this database founds the dataset (`tidemark remote --encrypt`). */
+  encrypt: boolean;
+  /** Called once when this database founds an encrypted dataset: make its first data key. */
+  onFounded(datasetUuid: string, encrypted: boolean): Promise<void>;
 }
 
 /** Reads or creates the descriptor and returns the dataset uuid this database belongs to. */
-export async function ensureDataset(db: TidemarkDatabase, remote: Remote, now: number): Promise<string> {
+export async function ensureDataset(db: TidemarkDatabase, remote: Remote, now: number, options: DatasetOptions): Promise<string> {
   const known = readMeta(db.sqlite, META.datasetUuid);
   for (let attempt = 0; attempt < 2; attempt++) {
     const existing = await remote.get(DESCRIPTOR_KEY);
@@ -31,15 +40,33 @@ export async function ensureDataset(db: TidemarkDatabase, remote: Remote, now: n
           hint: `${remote.url} is used by another set of databases. Choose an empty folder or prefix for this one.`,
         });
       }
-      if (!known) writeMeta(db.sqlite, META.datasetUuid, descriptor.dataset_uuid);
+      if (options.encrypt && !descriptor.encrypted && readMeta(db.sqlite, META.datasetEncrypted) !== '1') {
+        throw new TidemarkError({
+          kind: 'invalid-input',
+          field: '--encrypt',
+          message: `${remote.url} holds a dataset that is not encrypted`,
+          hint: 'Encryption is chosen when a dataset is created: use an empty folder or prefix for an encrypted one, or drop --encrypt.',
+        });
+      }
+      db.transaction(() => {
+        if (!known) writeMeta(db.sqlite, META.datasetUuid, descriptor.dataset_uuid);
+        writeMeta(db.sqlite, META.datasetEncrypted, descriptor.encrypted ? '1' : '0');
+      });
       return descriptor.dataset_uuid;
     }
     // A new remote, or one that was wiped: this database (re)founds the dataset.
     const datasetUuid = known ?? db.hlc.next();
-    const descriptor: Descriptor = { format: DESCRIPTOR_FORMAT, dataset_uuid: datasetUuid, created: new Date(now).toISOString() };
+    // Re-founding a wiped remote keeps the dataset's choice.
+    const encrypted = known ? readMeta(db.sqlite, META.datasetEncrypted) === '1' || options.encrypt : options.encrypt;
+    const descriptor: Descriptor = { format: DESCRIPTOR_FORMAT, dataset_uuid: datasetUuid, created: new Date(now).toISOString(), encrypted };
+    // The first data key exists before anyone can see the dataset.
+    if (encrypted) await options.onFounded(datasetUuid, encrypted);
     const put = await remote.putIfAbsent(DESCRIPTOR_KEY, Buffer.from(`${JSON.stringify(descriptor, null, 2)}\n`));
     if (put.status === 'ok') {
-      if (!known) writeMeta(db.sqlite, META.datasetUuid, datasetUuid);
+      db.transaction(() => {
+        if (!known) writeMeta(db.sqlite, META.datasetUuid, datasetUuid);
+        writeMeta(db.sqlite, META.datasetEncrypted, encrypted ? '1' : '0');
+      });
       return datasetUuid;
     }
     // Another device created it at the same moment: read theirs.

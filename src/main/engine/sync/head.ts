@@ -42,6 +42,8 @@ const headSchema = z.looseObject({
   /** Clock id of this write: a head older than one already seen is a replay. */
   written: uuid.optional(),
   endorsements: z.array(endorsement).max(10_000).optional(),
+  /** Data keys of an encrypted dataset, each wrapped for one trusted replica. */
+  keys: z.array(z.object({ epoch: uuid, replica: uuid, wrapped: z.string().max(200) })).max(100_000).optional(),
   last: uuid.nullable(),
   count: z.number().int().nonnegative(),
   batches: z.array(batchDescriptor).max(HEAD_BATCH_LIMIT * 4),

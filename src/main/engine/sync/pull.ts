@@ -13,7 +13,9 @@ import { decodeHead, descriptorKey, replicaOfHeadKey, type Head } from './head';
 import { readReplicas, saveAppliedPosition, saveClockWarning, saveHead, saveProblem, type ReplicaRow } from './sync-state';
 import type { SecretStore } from '../secrets/secret-store';
 import { isPublicKey } from '../trust/keys';
-import { adoptEndorsements, checkTrustedHead, isSelfSigned } from '../trust/trust';
+import { adoptEndorsements, checkTrustedHead, isSelfSigned, readTrustedKeys } from '../trust/trust';
+import type { ReplicaKeys } from '../trust/keys';
+import { heldEpochs, isSealed, openFile, readDataKey, sealedEpoch, storeDataKey, unwrapDataKey } from '../crypto/data-keys';
 import type { SyncProblem, SyncProgress } from './sync';
 
 export interface PullContext {
@@ -21,6 +23,9 @@ export interface PullContext {
   remote: Remote;
   datasetUuid: string;
   secrets: SecretStore;
+  keys: ReplicaKeys;
+  /** The dataset is end-to-end encrypted: batches must be sealed, and opened with a data key. */
+  encrypted: boolean;
   now(): number;
   onProgress(progress: SyncProgress): void;
 }
@@ -31,6 +36,8 @@ export interface PullResult {
   problems: SyncProblem[];
   /** Replicas waiting for the person to approve or reject them. */
   pending: string[];
+  /** Trusted replicas whose batches this device cannot open yet (no data key). */
+  waitingForKey: string[];
 }
 
 interface Position {
@@ -60,7 +67,7 @@ interface ReadHead {
 export async function pull(ctx: PullContext, listing: RemoteObject[]): Promise<PullResult> {
   const { db } = ctx;
   const known = readReplicas(db.sqlite);
-  const result: PullResult = { pulled: 0, replicas: 0, problems: [], pending: [] };
+  const result: PullResult = { pulled: 0, replicas: 0, problems: [], pending: [], waitingForKey: [] };
   const quarantine = (replica: string, etag: string | null, error: TidemarkError | { message: string; hint: string }) => {
     const message = error instanceof TidemarkError ? describeError(error.detail) : error.message;
     const hint = error instanceof TidemarkError ? error.detail.hint : error.hint;
@@ -103,6 +110,7 @@ export async function pull(ctx: PullContext, listing: RemoteObject[]): Promise<P
         continue;
       }
       verified.add(replica);
+      if (ctx.encrypted) await receiveDataKeys(ctx, replica, read.head);
       if (read.fresh) db.transaction(() => saveHead(db.sqlite, replica, read.head, read.raw, read.etag, ctx.now(), null));
       if ((await adoptEndorsements(db, ctx.secrets, replica, read.head)).length > 0) changed = true;
     }
@@ -122,6 +130,10 @@ export async function pull(ctx: PullContext, listing: RemoteObject[]): Promise<P
     try {
       result.pulled += await pullReplica(ctx, replica, heads.get(replica)!.head);
     } catch (error) {
+      if (error instanceof MissingDataKey) {
+        result.waitingForKey.push(replica);
+        continue;
+      }
       if (!(error instanceof TidemarkError) || !isReplicaFault(error)) throw error;
       quarantine(replica, heads.get(replica)!.etag, error);
     }
@@ -133,6 +145,33 @@ export async function pull(ctx: PullContext, listing: RemoteObject[]): Promise<P
 
 function stateOf(db: TidemarkDatabase, replica: string): string | undefined {
   return db.sqlite.prepare('SELECT state FROM ZV_REPLICA WHERE replica = ?').pluck().get(replica) as string | undefined;
+}
+
+/** A trusted replica's batch is sealed with a data key this device does not hold yet. */
+class MissingDataKey extends Error {}
+
+async function openIfSealed(ctx: PullContext, body: Uint8Array, file: string): Promise<Uint8Array> {
+  if (!ctx.encrypted) return body;
+  if (!isSealed(body)) {
+    throw new TidemarkError({ kind: 'corrupt-file', file, reason: 'an unencrypted file in an encrypted dataset', hint: 'That replica must push again.' });
+  }
+  const key = await readDataKey(ctx.secrets, ctx.datasetUuid, sealedEpoch(body));
+  if (!key) throw new MissingDataKey(file);
+  return openFile(body, key, file);
+}
+
+/** Takes the data keys a trusted replica wrapped for us. */
+async function receiveDataKeys(ctx: PullContext, replica: string, head: Head): Promise<void> {
+  const ours = (head.keys ?? []).filter((k) => k.replica === ctx.db.uuid);
+  if (ours.length === 0) return;
+  const held = new Set(await heldEpochs(ctx.secrets, ctx.datasetUuid));
+  const wrapper = await readTrustedKeys(ctx.secrets, ctx.db, replica);
+  if (!wrapper) return;
+  for (const wrapped of ours) {
+    if (held.has(wrapped.epoch)) continue;
+    const key = unwrapDataKey(wrapped, ctx.db.uuid, wrapper.agreement, ctx.keys.agreementPrivate);
+    if (key) await storeDataKey(ctx.secrets, ctx.datasetUuid, wrapped.epoch, key);
+  }
 }
 
 /** Faults of one replica's files, as opposed to the remote being unreachable. */
@@ -171,7 +210,7 @@ async function pullReplica(ctx: PullContext, replica: string, head: Head): Promi
     if (response.status !== 'ok') throw corrupt(item.key, 'listed in its head but missing');
     const sha = sha256Hex(response.body);
     if (item.sha256 !== undefined && sha !== item.sha256) throw corrupt(item.key, 'its bytes do not match the hash in the head');
-    const batch = decodeBatch(response.body, item.key);
+    const batch = decodeBatch(await openIfSealed(ctx, response.body, item.key), item.key);
     if (batch.meta.author !== replica) throw corrupt(item.key, `written as replica ${batch.meta.author}`);
     if (batch.meta.dataset_uuid !== ctx.datasetUuid) throw corrupt(item.key, 'from another dataset');
     if (batch.meta.prev_sha256 !== position.sha) throw corrupt(item.key, 'it does not follow the previous batch (chain broken)');

@@ -12,7 +12,9 @@ import { extendChain, sha256Hex } from './hash';
 import { canonicalJson } from './canonical-json';
 import { decodeHead, encodeHead, HEAD_BATCH_LIMIT, headKey, signedBytes, type Head } from './head';
 import { signBytes, type ReplicaKeys } from '../trust/keys';
-import { ourEndorsements } from '../trust/trust';
+import { ourEndorsements, readTrustedKeys } from '../trust/trust';
+import { heldEpochs, readDataKey, sealFile, wrapDataKey, type WrappedKey } from '../crypto/data-keys';
+import type { SecretStore } from '../secrets/secret-store';
 import { readPushIntent, readPushState, writePushIntent, writePushState, type PushState } from './sync-state';
 import type { SyncProgress } from './sync';
 
@@ -22,6 +24,10 @@ export interface PushContext {
   datasetUuid: string;
   onProgress(progress: SyncProgress): void;
   keys: ReplicaKeys;
+  secrets: SecretStore;
+  /** The dataset is end-to-end encrypted: batches are sealed, keys wrapped for trusted replicas. */
+  encrypted: boolean;
+  warnings: string[];
   /** Changes per batch file (default MAX_BATCH_CHANGES); small in tests. */
   maxBatchChanges?: number;
   /** Our head's etag in this sync's listing, when it is there. */
@@ -32,18 +38,24 @@ export async function push(ctx: PushContext): Promise<number> {
   const { db, remote } = ctx;
   let state = readPushState(db.sqlite);
   const intent = readPushIntent(db.sqlite);
-  const total = countOwnAfter(db, state.last);
+  const sealing = ctx.encrypted ? await currentDataKey(ctx) : null;
+  const total = ctx.encrypted && !sealing ? 0 : countOwnAfter(db, state.last);
+  if (ctx.encrypted && !sealing) {
+    ctx.warnings.push('This device has not received the dataset\'s key yet, so its changes wait here: approve it on a trusted device.');
+  }
+  const wrappedKeys = ctx.encrypted ? await wrapKeysForTrusted(ctx) : [];
   // Nothing new, and our head is as we left it and still says what it should: no request at all.
-  const headInputs = headInputsDigest(ctx);
+  const headInputs = headInputsDigest(ctx, wrappedKeys);
   const headAsLeft = state.headEtag !== null && ctx.listedEtag === state.headEtag && state.headInputs === headInputs;
   if (total === 0 && headAsLeft && intent === null) return 0;
 
   let pushed = 0;
-  for (;;) {
+  for (; total > 0 || intent !== null; ) {
     const upTo = intent && (state.last === null || state.last < intent.last) ? intent.last : null;
     const changes = readOwnChanges(db, state.last, upTo, ctx.maxBatchChanges ?? MAX_BATCH_CHANGES);
     if (changes.length === 0) break;
-    const batch = encodeWithinSize(changes, { dataset_uuid: ctx.datasetUuid, author: db.uuid, prev_sha256: state.lastSha });
+    const plain = encodeWithinSize(changes, { dataset_uuid: ctx.datasetUuid, author: db.uuid, prev_sha256: state.lastSha });
+    const batch = sealing ? sealBatch(plain, sealing) : plain;
     const key = batchKey(db.uuid, batch.meta.first, batch.meta.last);
     db.transaction(() => writePushIntent(db.sqlite, { last: upTo && upTo > batch.meta.last ? upTo : batch.meta.last }));
     const sha256 = await upload(remote, key, batch, db.uuid);
@@ -59,7 +71,7 @@ export async function push(ctx: PushContext): Promise<number> {
     ctx.onProgress({ phase: 'push', done: pushed, total: Math.max(total, pushed), bytes: batch.bytes.length });
   }
 
-  const headEtag = await writeHead(ctx, state);
+  const headEtag = await writeHead(ctx, state, wrappedKeys);
   db.transaction(() => {
     writePushState(db.sqlite, { ...state, headEtag, headInputs });
     writePushIntent(db.sqlite, null);
@@ -67,8 +79,43 @@ export async function push(ctx: PushContext): Promise<number> {
   return pushed;
 }
 
-function headInputsDigest(ctx: PushContext): string {
-  return sha256Hex(canonicalJson({ name: ctx.db.name(), keys: ctx.keys.public, endorsements: ourEndorsements(ctx.db) }));
+function headInputsDigest(ctx: PushContext, wrappedKeys: WrappedKey[]): string {
+  const keys = wrappedKeys.map((k) => `${k.epoch}/${k.replica}`); // wrapping is randomized: compare what, not how
+  return sha256Hex(canonicalJson({ name: ctx.db.name(), keys: ctx.keys.public, endorsements: ourEndorsements(ctx.db), wrapped: keys }));
+}
+
+interface SealingKey {
+  epoch: string;
+  key: Buffer;
+}
+
+async function currentDataKey(ctx: PushContext): Promise<SealingKey | null> {
+  const epochs = await heldEpochs(ctx.secrets, ctx.datasetUuid);
+  const epoch = epochs[epochs.length - 1];
+  const key = epoch ? await readDataKey(ctx.secrets, ctx.datasetUuid, epoch) : null;
+  return epoch && key ? { epoch, key } : null;
+}
+
+function sealBatch(batch: EncodedBatch, sealing: SealingKey): EncodedBatch {
+  const bytes = sealFile(batch.bytes, sealing.epoch, sealing.key);
+  return { meta: batch.meta, bytes, sha256: sha256Hex(bytes) };
+}
+
+/** Every data key we hold, wrapped for every replica we trust (never for a revoked one). */
+async function wrapKeysForTrusted(ctx: PushContext): Promise<WrappedKey[]> {
+  const epochs = await heldEpochs(ctx.secrets, ctx.datasetUuid);
+  if (epochs.length === 0) return [];
+  const trusted = ctx.db.sqlite.prepare("SELECT replica FROM ZV_REPLICA WHERE state = 'trusted' ORDER BY replica").pluck().all() as string[];
+  const wrapped: WrappedKey[] = [];
+  for (const replica of trusted) {
+    const keys = await readTrustedKeys(ctx.secrets, ctx.db, replica);
+    if (!keys) continue;
+    for (const epoch of epochs) {
+      const key = await readDataKey(ctx.secrets, ctx.datasetUuid, epoch);
+      if (key) wrapped.push(wrapDataKey(key, epoch, replica, keys.agreement, ctx.keys.agreementPrivate));
+    }
+  }
+  return wrapped;
 }
 
 // Splits a batch whose file would pass the size limit (DESIGN.md 4.2: e.g. 64 MB).
@@ -104,7 +151,7 @@ function sameChanges(theirs: Change[], ours: EncodedBatch): boolean {
   return theirs.length === ours.meta.count && theirs[0]?.id === ours.meta.first && theirs[theirs.length - 1]?.id === ours.meta.last;
 }
 
-async function writeHead(ctx: PushContext, state: PushState): Promise<string> {
+async function writeHead(ctx: PushContext, state: PushState, wrappedKeys: WrappedKey[]): Promise<string> {
   const { db, remote } = ctx;
   const unsigned: Head = {
     format: 1,
@@ -119,6 +166,7 @@ async function writeHead(ctx: PushContext, state: PushState): Promise<string> {
     batches: state.batches,
     chain: state.chain,
     endorsements: ourEndorsements(db),
+    ...(ctx.encrypted ? { keys: wrappedKeys } : {}),
   };
   const head: Head = { ...unsigned, signature: signBytes(signedBytes(unsigned), ctx.keys.signingPrivate) };
   const key = headKey(db.uuid);

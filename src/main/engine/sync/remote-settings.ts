@@ -14,6 +14,8 @@ export interface RemoteSettings {
   endpoint?: string;
   region?: string;
   pathStyle?: boolean;
+  /** Found the dataset end-to-end encrypted (only matters for a new remote). */
+  encrypt?: boolean;
 }
 
 export interface S3Credentials {
@@ -30,7 +32,7 @@ export function readRemoteSettings(db: TidemarkDatabase): RemoteSettings | null 
 export async function setRemote(
   db: TidemarkDatabase,
   url: string,
-  options: { endpoint?: string; region?: string; pathStyle?: boolean; cwd?: string } = {},
+  options: { endpoint?: string; region?: string; pathStyle?: boolean; encrypt?: boolean; cwd?: string } = {},
 ): Promise<RemoteSettings> {
   const config = parseRemoteUrl(url, { cwd: options.cwd });
   if (config.kind === 'folder') await ensureFolderRoot(config.path);
@@ -40,6 +42,7 @@ export async function setRemote(
   const settings: RemoteSettings = {
     url: config.kind === 'folder' ? config.path : url.trim(),
     config,
+    ...(options.encrypt ? { encrypt: true } : {}),
     ...(config.kind === 's3' ? { endpoint: options.endpoint, region: options.region, pathStyle: options.pathStyle } : {}),
   };
   const previous = readRemoteSettings(db);

@@ -12,6 +12,7 @@ import { push } from './push';
 import { emptyPushState, readPushState, writePushState } from './sync-state';
 import type { SecretStore } from '../secrets/secret-store';
 import { loadOrCreateKeys } from '../trust/keys';
+import { createDataKey } from '../crypto/data-keys';
 
 export interface SyncProgress {
   phase: 'push' | 'pull';
@@ -49,6 +50,8 @@ export interface SyncOptions {
   now?: () => number;
   /** Where this replica's private keys and the trusted replicas' public keys live. */
   secrets: SecretStore;
+  /** Found the dataset end-to-end encrypted, when this sync creates it. */
+  encrypt?: boolean;
   /** Changes per batch file; tests make it small to exercise splitting. */
   maxBatchChanges?: number;
 }
@@ -66,7 +69,10 @@ export async function syncDatabase(db: TidemarkDatabase, target: Remote, options
   const own = listing.find((object) => replicaOfHeadKey(object.key) === db.uuid);
   let datasetUuid = readMeta(db.sqlite, META.datasetUuid);
   if (datasetUuid === null || own === undefined) {
-    datasetUuid = await ensureDataset(db, remote, now());
+    datasetUuid = await ensureDataset(db, remote, now(), {
+      encrypt: options.encrypt ?? false,
+      onFounded: (dataset) => createDataKey(options.secrets, dataset, db.hlc.next()),
+    });
     const state = readPushState(db.sqlite);
     if (own === undefined && state.headEtag !== null) {
       // Our head is gone: the remote was wiped or replaced. Push everything of ours again.
@@ -75,8 +81,12 @@ export async function syncDatabase(db: TidemarkDatabase, target: Remote, options
     }
   }
 
-  const pulled = await pull({ db, remote, datasetUuid, now, onProgress, secrets: options.secrets }, listing);
-  const pushed = await push({ db, remote, datasetUuid, onProgress, keys, listedEtag: own?.etag, maxBatchChanges: options.maxBatchChanges });
+  const encrypted = readMeta(db.sqlite, META.datasetEncrypted) === '1';
+  const pulled = await pull({ db, remote, datasetUuid, now, onProgress, secrets: options.secrets, keys, encrypted }, listing);
+  for (const replica of pulled.waitingForKey) {
+    warnings.push(`Changes of replica ${replica} wait for this device to receive the dataset's key (an approved device sends it when it syncs).`);
+  }
+  const pushed = await push({ db, remote, datasetUuid, onProgress, keys, secrets: options.secrets, encrypted, warnings, listedEtag: own?.etag, maxBatchChanges: options.maxBatchChanges });
 
   return {
     pushed,

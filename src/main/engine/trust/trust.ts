@@ -13,6 +13,8 @@ import type { SecretStore } from '../secrets/secret-store';
 import type { Endorsement, Head } from '../sync/head';
 import { readReplica, type ReplicaRow } from '../sync/sync-state';
 import { fingerprint, isPublicKey, verifyBytes, type PublicKeys } from './keys';
+import { createDataKey } from '../crypto/data-keys';
+import { META, readMeta } from '../schema';
 
 export type Decision = 'trusted' | 'rejected' | 'revoked';
 
@@ -49,6 +51,11 @@ export async function decide(db: TidemarkDatabase, secrets: SecretStore, replica
     });
   }
   await applyDecision(db, secrets, row, decision, db.hlc.next(), db.uuid, { signing: row.public_key!, agreement: row.agreement_key! });
+  const dataset = readMeta(db.sqlite, META.datasetUuid);
+  if (decision === 'revoked' && dataset && readMeta(db.sqlite, META.datasetEncrypted) === '1') {
+    // Everything written from now on is sealed with a key the revoked replica never gets.
+    await createDataKey(secrets, dataset, db.hlc.next());
+  }
   return readReplica(db.sqlite, replica)!;
 }
 
