@@ -132,6 +132,8 @@ describe.each(adapters)('$name remote', (adapter) => {
     expect(await remote.get('x/head.json', { ifNoneMatch: put.etag })).toEqual({ status: 'not-modified' });
     const stale = await remote.get('x/head.json', { ifNoneMatch: '"stale"' });
     expect(stale.status).toBe('ok');
+    // A key that is only a prefix of others (a folder, on disk) is no object.
+    expect(await remote.get('x')).toEqual({ status: 'missing' });
   });
 
   it('creates only once: a second putIfAbsent is a conflict and keeps the first body', async () => {

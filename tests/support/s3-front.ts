@@ -32,6 +32,8 @@ export interface PreconditionFailure {
 export interface ConditionalFrontOptions {
   /** The stored object's current ETag (quoted, as S3 sends it), or undefined if missing. */
   readEtag(bucket: string, key: string): Promise<string | undefined>;
+  /** Whether the bucket exists: if not, s3rver answers NoSuchBucket, as S3 does. */
+  bucketExists(bucket: string): Promise<boolean>;
   /** Builds the error the server answers with (s3rver's S3Error). */
   fail(failure: PreconditionFailure, key: string): Error;
   /**
@@ -113,8 +115,10 @@ export function createConditionalFront(options: ConditionalFrontOptions): Middle
     // until the response is over, so no write lands under a reader.
     ctx.res.once('close', done);
     try {
-      const failure = checkPreconditions(ctx.method, ctx.headers, await options.readEtag(target.bucket, target.key));
-      if (failure) throw options.fail(failure, target.key);
+      if (await options.bucketExists(target.bucket)) {
+        const failure = checkPreconditions(ctx.method, ctx.headers, await options.readEtag(target.bucket, target.key));
+        if (failure) throw options.fail(failure, target.key);
+      }
       await next();
     } catch (error) {
       done();

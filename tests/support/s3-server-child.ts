@@ -3,6 +3,7 @@
 //   node --openssl-legacy-provider --import tsx s3-server-child.ts <directory> <port>
 // (s3rver's ListObjectsV2 continuation tokens use DES). Prints
 // "S3_SERVER_READY <url>" once it listens; exits when its parent goes away.
+// S3_DEBUG=1 in the environment turns s3rver's request log back on (stdout).
 
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
@@ -23,6 +24,7 @@ interface StoredObject {
 interface Store {
   getResourcePath(bucket: string, key: string, resource: string): string;
   getMetadata(bucket: string, key: string): Promise<{ etag: string }>;
+  getBucket(bucket: string): Promise<unknown>;
 }
 interface StoreClass {
   prototype: Store & {
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
     resetOnClose: false,
   });
   const front = createConditionalFront({
+    bucketExists: async (bucket) => Boolean(await server.store.getBucket(bucket)),
     readEtag: (bucket, key) =>
       server.store.getMetadata(bucket, key).then(
         (metadata) => metadata.etag,
@@ -123,7 +126,7 @@ async function main(): Promise<void> {
     },
   });
   // s3rver formats a log line per request even when silent (koa-logger, then
-  // winston drops it): a third of its time. Swap in a logger that does nothing.
+  // winston drops it): wasted work on every request. Swap in a silent logger.
   if (process.env.S3_DEBUG !== '1') {
     const quiet = () => undefined;
     const logger = { info: quiet, warn: quiet, error: quiet, debug: quiet, exceptions: { unhandle: quiet }, close: quiet };

@@ -88,14 +88,18 @@ function waitForReady(child: ChildProcess): Promise<string> {
     let stderr = '';
     const timer = setTimeout(() => fail(new Error('the S3 test server did not start within 15 s')), 15_000);
     function fail(error: Error) {
+      if (ready) return;
       clearTimeout(timer);
       child.kill('SIGKILL');
       reject(new Error(`${error.message}\n${stderr.slice(-4000)}`));
     }
+    let ready = false;
     child.stdout?.on('data', (chunk: Buffer) => {
+      if (ready) return; // keep draining the pipe (S3_DEBUG logs), keep nothing
       stdout += chunk.toString();
       const match = READY.exec(stdout);
       if (match?.[1]) {
+        ready = true;
         clearTimeout(timer);
         resolve(match[1]);
       }
@@ -105,7 +109,9 @@ function waitForReady(child: ChildProcess): Promise<string> {
       stderr = (stderr + chunk.toString()).slice(-16_000);
     });
     child.once('error', fail);
-    child.once('exit', (code, signal) => fail(new Error(`the S3 test server exited (${code ?? signal})`)));
+    child.once('exit', (code, signal) => {
+      if (!ready) fail(new Error(`the S3 test server exited (${code ?? signal})`));
+    });
   });
 }
 
