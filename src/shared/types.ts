@@ -91,6 +91,8 @@ export interface ReplicaInfo {
   problem: string | null;
   clockWarning: string | null;
   seenAt: string | null;
+  /** Human-checkable fingerprint of its keys; null until it has published them. */
+  fingerprint: string | null;
 }
 
 export interface SyncSummary {
