@@ -3,6 +3,7 @@
 
 import type { TidemarkDatabase } from '../database';
 import { countUsage } from '../remote/counting-remote';
+import { withRetries, type RetryOptions } from '../remote/retrying-remote';
 import type { Remote } from '../remote/remote';
 import { META, readMeta } from '../schema';
 import { ensureDataset } from './dataset';
@@ -52,6 +53,8 @@ export interface SyncOptions {
   secrets: SecretStore;
   /** Found the dataset end-to-end encrypted, when this sync creates it. */
   encrypt?: boolean;
+  /** How transient remote failures are retried (tests make it fast). */
+  retry?: RetryOptions;
   /** Changes per batch file; tests make it small to exercise splitting. */
   maxBatchChanges?: number;
 }
@@ -59,7 +62,10 @@ export interface SyncOptions {
 export async function syncDatabase(db: TidemarkDatabase, target: Remote, options: SyncOptions): Promise<SyncReport> {
   const now = options.now ?? Date.now;
   const started = now();
-  const { remote, usage } = countUsage(target);
+  // Retries go around the counter: every request really sent is counted.
+  const counted = countUsage(target);
+  const usage = counted.usage;
+  const remote = withRetries(counted.remote, { ...options.retry, onRetry: (info) => warnings.push(`Retried after: ${info.error.message}`) });
   const onProgress = options.onProgress ?? (() => {});
   const warnings: string[] = [];
   const keys = await loadOrCreateKeys(options.secrets, db.uuid);
