@@ -12,6 +12,7 @@ import { remoteCommand } from './commands/remote';
 import { reidentifyCommand } from './commands/reidentify';
 import { replicasCommand } from './commands/replicas';
 import { credentialsCommand } from './commands/credentials';
+import { acceptClockCommand } from './commands/accept-clock';
 import { fingerprintCommand, rejectCommand, revokeCommand, trustCommand } from './commands/trust';
 import { syncCommand } from './commands/sync';
 import { createOutput, type Output } from './output';
@@ -29,6 +30,7 @@ export const commands: Command[] = [
   trustCommand,
   rejectCommand,
   revokeCommand,
+  acceptClockCommand,
   reidentifyCommand,
   serveCommand,
 ];

@@ -23,6 +23,7 @@ export type TidemarkErrorDetail =
   | { kind: 'identity-conflict'; replica: string; hint: string }
   | { kind: 'corrupt-file'; file: string; reason: string; hint: string }
   | { kind: 'newer-format'; file: string; format: number; hint: string }
+  | { kind: 'clock-ahead'; replica: string; aheadMs: number; hint: string }
   | { kind: 'keychain'; message: string; hint: string }
   | { kind: 'internal'; message: string; hint: string };
 
@@ -87,6 +88,8 @@ export function describeError(detail: TidemarkErrorDetail): string {
       return `${detail.file} is damaged: ${detail.reason}`;
     case 'newer-format':
       return `${detail.file} uses format ${detail.format}, newer than this version of Tidemark understands`;
+    case 'clock-ahead':
+      return `Replica ${detail.replica} stamped its changes ${Math.round(detail.aheadMs / 3_600_000)} hours ahead of this device's clock`;
     case 'keychain':
       return `The OS keychain failed: ${detail.message}`;
     case 'internal':

@@ -42,6 +42,8 @@ export interface TidemarkDatabase {
   readonly uuid: string;
   readonly sqlite: Database;
   readonly hlc: Hlc;
+  /** The wall clock this database's ids are stamped against. */
+  readonly clock: Clock;
   readonly log: ChangeLog;
   name(): string;
   setName(name: string): void;
@@ -137,6 +139,7 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
     uuid,
     sqlite,
     hlc,
+    clock,
     log,
     name: () => readMeta(sqlite, META.replicaName) ?? '',
     setName: (value) => writeMeta(sqlite, META.replicaName, value),

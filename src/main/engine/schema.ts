@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS ZV_REPLICA (
   head_etag TEXT, head TEXT,
   applied_last TEXT, applied_count INTEGER NOT NULL DEFAULT 0,
   applied_sha TEXT NOT NULL DEFAULT '', applied_chain TEXT NOT NULL DEFAULT '',
-  problem TEXT, problem_etag TEXT, clock_warning TEXT, seen_at TEXT);
+  problem TEXT, problem_etag TEXT, clock_warning TEXT, seen_at TEXT,
+  clock_accepted_until TEXT);
 
 CREATE TABLE IF NOT EXISTS ZV_TRACKED (
   table_name TEXT NOT NULL PRIMARY KEY, primary_key TEXT NOT NULL,

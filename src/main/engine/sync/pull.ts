@@ -8,6 +8,7 @@ import { describeError, TidemarkError } from '../../../shared/errors';
 import type { TidemarkDatabase } from '../database';
 import type { Remote, RemoteObject } from '../remote/remote';
 import { decodeBatch } from './batch-file';
+import { timeOfId } from '../hlc';
 import { extendChain, sha256Hex } from './hash';
 import { decodeHead, descriptorKey, replicaOfHeadKey, type Head } from './head';
 import { readReplicas, saveAppliedPosition, saveClockWarning, saveHead, saveProblem, type ReplicaRow } from './sync-state';
@@ -147,6 +148,9 @@ function stateOf(db: TidemarkDatabase, replica: string): string | undefined {
   return db.sqlite.prepare('SELECT state FROM ZV_REPLICA WHERE replica = ?').pluck().get(replica) as string | undefined;
 }
 
+/** Changes stamped further ahead of this device's clock wait for the person (DESIGN.md 4.5). */
+export const CLOCK_QUARANTINE_MS = 24 * 60 * 60 * 1000;
+
 /** A trusted replica's batch is sealed with a data key this device does not hold yet. */
 class MissingDataKey extends Error {}
 
@@ -176,7 +180,7 @@ async function receiveDataKeys(ctx: PullContext, replica: string, head: Head): P
 
 /** Faults of one replica's files, as opposed to the remote being unreachable. */
 function isReplicaFault(error: TidemarkError): boolean {
-  return ['corrupt-file', 'newer-format', 'dataset-mismatch'].includes(error.detail.kind);
+  return ['corrupt-file', 'newer-format', 'dataset-mismatch', 'clock-ahead'].includes(error.detail.kind);
 }
 
 async function readHead(ctx: PullContext, replica: string, object: RemoteObject, row: ReplicaRow | undefined): Promise<ReadHead | null> {
@@ -216,6 +220,16 @@ async function pullReplica(ctx: PullContext, replica: string, head: Head): Promi
     if (batch.meta.prev_sha256 !== position.sha) throw corrupt(item.key, 'it does not follow the previous batch (chain broken)');
     if (position.last !== null && batch.meta.first <= position.last) throw corrupt(item.key, 'it overlaps changes already applied');
     if (head.last !== null && batch.meta.last > head.last) break; // uploaded, but its head update has not landed yet
+    // Changes stamped far in the future would drag our clock along: hold them for the person.
+    const aheadMs = (timeOfId(batch.meta.last) ?? 0) - ctx.now();
+    if (aheadMs > CLOCK_QUARANTINE_MS && !(row.clock_accepted_until && row.clock_accepted_until >= batch.meta.last)) {
+      throw new TidemarkError({
+        kind: 'clock-ahead',
+        replica,
+        aheadMs,
+        hint: `Check that device's date and time. If its changes are right, accept them: tidemark accept-clock <db> ${replica}`,
+      });
+    }
 
     const next: Position = { last: batch.meta.last, count: position.count + batch.meta.count, sha, chain: extendChain(position.chain, sha) };
     ctx.db.applyChanges(batch.changes, (applied) => {

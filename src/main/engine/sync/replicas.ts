@@ -1,5 +1,6 @@
 // Every replica this database knows of, with how far it is behind or ahead.
 
+import { TidemarkError } from '../../../shared/errors';
 import type { ReplicaInfo } from '../../../shared/types';
 import type { TidemarkDatabase } from '../database';
 import { timeOfId } from '../hlc';
@@ -53,4 +54,21 @@ export function listReplicas(db: TidemarkDatabase, ownKeys?: PublicKeys): Replic
   });
   others.sort((a, b) => a.name.localeCompare(b.name) || a.replica.localeCompare(b.replica));
   return [self, ...others];
+}
+
+/**
+ * The person accepts a replica's changes although they are stamped far ahead
+ * of this device's clock: everything up to its current head is applied at
+ * the next sync (and this device's clock moves forward with them).
+ */
+export function acceptClock(db: TidemarkDatabase, replica: string): { until: string | null } {
+  const row = db.sqlite.prepare('SELECT head FROM ZV_REPLICA WHERE replica = ?').get(replica) as { head: string | null } | undefined;
+  if (!row) {
+    throw new TidemarkError({ kind: 'invalid-input', field: 'replica', message: `no replica ${replica} has been seen`, hint: 'Pick an id from `tidemark replicas <db>`.' });
+  }
+  const until = row.head ? ((JSON.parse(row.head) as Head).last ?? null) : null;
+  db.transaction(() =>
+    db.sqlite.prepare('UPDATE ZV_REPLICA SET clock_accepted_until = ?, problem = NULL, problem_etag = NULL WHERE replica = ?').run(until, replica),
+  );
+  return { until };
 }

@@ -25,6 +25,8 @@ export interface ReplicaRow {
   problem_etag: string | null;
   clock_warning: string | null;
   seen_at: string | null;
+  /** Changes up to this id were accepted by the person although stamped far ahead. */
+  clock_accepted_until: string | null;
 }
 
 /** Our own pushes: what our head on the remote says, as far as we know. */

@@ -60,7 +60,7 @@ export interface SyncOptions {
 }
 
 export async function syncDatabase(db: TidemarkDatabase, target: Remote, options: SyncOptions): Promise<SyncReport> {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => db.clock.now());
   const started = now();
   // Retries go around the counter: every request really sent is counted.
   const counted = countUsage(target);
