@@ -13,6 +13,7 @@ import { reidentifyCommand } from './commands/reidentify';
 import { replicasCommand } from './commands/replicas';
 import { credentialsCommand } from './commands/credentials';
 import { acceptClockCommand } from './commands/accept-clock';
+import { gcCommand, snapshotCommand } from './commands/snapshot';
 import { fingerprintCommand, rejectCommand, revokeCommand, trustCommand } from './commands/trust';
 import { syncCommand } from './commands/sync';
 import { createOutput, type Output } from './output';
@@ -31,6 +32,8 @@ export const commands: Command[] = [
   rejectCommand,
   revokeCommand,
   acceptClockCommand,
+  snapshotCommand,
+  gcCommand,
   reidentifyCommand,
   serveCommand,
 ];

@@ -2,22 +2,19 @@
 // clock ids (DESIGN.md section 1). Runs inside the caller's transaction, first
 // thing whenever the engine touches the database. Everything pending becomes
 // one transaction: triggers cannot see where a writer's transaction began.
+//
+// Pending rows are read in pages (a bulk import can leave millions), and what
+// the replica holds is asked of the log itself: every change this flush made
+// is already in it, and local ids are always the newest, so the log's latest
+// value is the current one without a cache growing with the flush.
 
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { ChangeLog } from './change-log';
 import type { Hlc } from './hlc';
 import { encodeValue } from './values';
 
-interface PendingRow {
-  seq: bigint;
-  op: 'insert' | 'update' | 'delete';
-  entity_type: string;
-  entity_id: string;
-  attribute: string;
-  has_old: bigint;
-  old_raw: unknown;
-  new_raw: unknown;
-}
+/** Pending rows read at a time. */
+const PAGE = 4096;
 
 export interface FlushResult {
   transactionId: string | null;
@@ -25,86 +22,118 @@ export interface FlushResult {
   tables: Set<string>;
 }
 
-/** The values the replica holds while a flush walks through pending rows. */
+/** The values the replica holds, read from the log (which already has this transaction's changes). */
 export function createWorkingState(log: ChangeLog) {
-  const values = new Map<string, string | null>();
-  const key = (type: string, id: string, attribute: string) => `${type}\0${id}\0${attribute}`;
-  const current = (type: string, id: string, attribute: string): string | null => {
-    const k = key(type, id, attribute);
-    if (values.has(k)) return values.get(k)!;
-    const value = log.latest(type, id, attribute) ?? null;
-    values.set(k, value);
-    return value;
-  };
   return {
-    current,
-    set: (type: string, id: string, attribute: string, value: string | null) => values.set(key(type, id, attribute), value),
+    current: (type: string, id: string, attribute: string): string | null => log.latest(type, id, attribute) ?? null,
     /** Whether the row exists as far as the log knows. */
-    isAlive: (type: string, id: string) => current(type, id, '_deleted') !== '1' && (values.has(key(type, id, '\0any')) || log.hasEntity(type, id)),
-    markAlive: (type: string, id: string) => values.set(key(type, id, '\0any'), '1'),
+    isAlive: (type: string, id: string) => log.hasEntity(type, id) && log.latest(type, id, '_deleted') !== '1',
   };
 }
 
+interface FlushStatements {
+  page: Statement;
+  clear: Statement;
+  dropTransaction: Statement;
+}
+
+const statementsByDb = new WeakMap<Database, FlushStatements>();
+
+function statementsOf(db: Database): FlushStatements {
+  let statements = statementsByDb.get(db);
+  if (!statements) {
+    statements = {
+      // Raw rows with 64-bit integers: [seq, op, entity_type, entity_id, attribute, has_old, old_raw, new_raw].
+      page: db
+        .prepare(
+          `SELECT seq, op, entity_type, entity_id, attribute, has_old, old_raw, new_raw FROM ZV_PENDING
+           WHERE seq > ? ORDER BY seq LIMIT ${PAGE}`,
+        )
+        .safeIntegers(true)
+        .raw(true),
+      clear: db.prepare('DELETE FROM ZV_PENDING WHERE seq <= ?'),
+      dropTransaction: db.prepare('DELETE FROM ZV_TRANSACTION WHERE id = ?'),
+    };
+    statementsByDb.set(db, statements);
+  }
+  return statements;
+}
+
 export function flushPending(db: Database, log: ChangeLog, hlc: Hlc, author: string): FlushResult {
-  const rows = db
-    .prepare('SELECT seq, op, entity_type, entity_id, attribute, has_old, old_raw, new_raw FROM ZV_PENDING ORDER BY seq')
-    .safeIntegers(true)
-    .all() as PendingRow[];
+  const statements = statementsOf(db);
   const result: FlushResult = { transactionId: null, changes: 0, tables: new Set() };
+  let rows = statements.page.all(0n) as unknown[][];
   if (rows.length === 0) return result;
 
   const transactionId = hlc.next();
   log.insertTransaction(transactionId, author);
-  const state = createWorkingState(log);
   const emit = (type: string, id: string, attribute: string, oldValue: string | null, newValue: string) => {
     log.insertChange({ id: hlc.next(), transactionId, entityType: type, entityId: id, attribute, oldValue, newValue });
-    state.set(type, id, attribute, newValue);
-    state.markAlive(type, id);
     result.changes += 1;
     result.tables.add(type);
   };
+  const current = (type: string, id: string, attribute: string) => log.latest(type, id, attribute) ?? null;
 
   // Consecutive insert rows of one entity are one INSERT (the trigger writes
   // one row per column); whether the row was alive is decided once for it.
   let insertEntity: string | null = null;
-  let insertSeen = new Set<string>();
+  const insertSeen = new Set<string>();
   let insertWasAlive = false;
+  /** The entity's _deleted value as of now, while in an insert. */
+  let insertDeleted: string | null = null;
+  let lastSeq = 0n;
 
-  for (const row of rows) {
-    const { entity_type: type, entity_id: id, attribute } = row;
-    if (row.op !== 'insert') insertEntity = null;
-    if (row.op === 'update') {
-      const oldValue = row.has_old ? encodeValue(row.old_raw) : state.current(type, id, attribute);
-      const newValue = encodeValue(row.new_raw);
-      if (oldValue !== newValue) emit(type, id, attribute, oldValue, newValue);
-    } else if (row.op === 'delete') {
-      const before = state.current(type, id, '_deleted');
-      if (before !== '1') emit(type, id, '_deleted', before, '1');
-    } else {
-      const entity = `${type}\0${id}`;
-      if (insertEntity !== entity || insertSeen.has(attribute)) {
-        insertEntity = entity;
-        insertSeen = new Set();
-        insertWasAlive = state.isAlive(type, id);
-        // Writing a deleted row again brings it back (DESIGN.md 1).
-        if (!insertWasAlive && state.current(type, id, '_deleted') === '1') emit(type, id, '_deleted', '1', '0');
+  while (rows.length > 0) {
+    for (const row of rows) {
+      const op = row[1] as string;
+      const type = row[2] as string;
+      const id = row[3] as string;
+      const attribute = row[4] as string;
+      if (op !== 'insert') insertEntity = null;
+      if (op === 'update') {
+        const oldValue = row[5] ? encodeValue(row[6]) : current(type, id, attribute);
+        const newValue = encodeValue(row[7]);
+        if (oldValue !== newValue) emit(type, id, attribute, oldValue, newValue);
+      } else if (op === 'delete') {
+        const before = current(type, id, '_deleted');
+        if (before !== '1') emit(type, id, '_deleted', before, '1');
+      } else {
+        const entity = `${type}\0${id}`;
+        if (insertEntity !== entity || insertSeen.has(attribute)) {
+          insertEntity = entity;
+          insertSeen.clear();
+          // A row the log never saw needs one look; a known one a second for its _deleted.
+          const known = log.hasEntity(type, id);
+          insertDeleted = known ? current(type, id, '_deleted') : null;
+          insertWasAlive = known && insertDeleted !== '1';
+          // Writing a deleted row again brings it back (DESIGN.md 1).
+          if (!insertWasAlive && insertDeleted === '1') {
+            emit(type, id, '_deleted', '1', '0');
+            insertDeleted = '0';
+          }
+        }
+        insertSeen.add(attribute);
+        if (attribute === '_deleted') {
+          // A key-only table's row: its existence is its one attribute.
+          if (!insertWasAlive && insertDeleted !== '0') {
+            emit(type, id, '_deleted', insertDeleted, '0');
+            insertDeleted = '0';
+          }
+          continue;
+        }
+        const newValue = encodeValue(row[7]);
+        // INSERT OR REPLACE over a live row: record only what changed.
+        const oldValue = insertWasAlive ? current(type, id, attribute) : null;
+        if (!insertWasAlive || oldValue !== newValue) emit(type, id, attribute, oldValue, newValue);
       }
-      insertSeen.add(attribute);
-      const newValue = encodeValue(row.new_raw);
-      if (attribute === '_deleted') {
-        // A key-only table's row: its existence is its one attribute.
-        if (!insertWasAlive && state.current(type, id, '_deleted') !== '0') emit(type, id, '_deleted', state.current(type, id, '_deleted'), '0');
-        continue;
-      }
-      // INSERT OR REPLACE over a live row: record only what changed.
-      const oldValue = insertWasAlive ? state.current(type, id, attribute) : null;
-      if (!insertWasAlive || oldValue !== newValue) emit(type, id, attribute, oldValue, newValue);
     }
+    lastSeq = rows[rows.length - 1]![0] as bigint;
+    rows = rows.length < PAGE ? [] : (statements.page.all(lastSeq) as unknown[][]);
   }
 
-  db.prepare('DELETE FROM ZV_PENDING WHERE seq <= ?').run(rows[rows.length - 1]!.seq);
+  statements.clear.run(lastSeq);
   if (result.changes === 0) {
-    db.prepare('DELETE FROM ZV_TRANSACTION WHERE id = ?').run(transactionId);
+    statements.dropTransaction.run(transactionId);
     return result;
   }
   result.transactionId = transactionId;

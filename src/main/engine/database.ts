@@ -56,6 +56,11 @@ export interface TidemarkDatabase {
   write(ops: readonly WriteOp[]): WriteResult;
   /** Merges changes; `alongside` runs in the same SQLite transaction (e.g. to move a sync cursor). */
   applyChanges(changes: readonly Change[], alongside?: (result: ApplyResult) => void): ApplyResult;
+  /**
+   * Merges changes that arrive in chunks (a snapshot of millions) in ONE
+   * transaction without holding them all in memory; `alongside` runs in it too.
+   */
+  applyChunks(chunks: Iterable<readonly Change[]>, alongside?: (result: ApplyResult) => void): ApplyResult;
   /** Runs `work` in one transaction after a refresh, with remote changes applied through `apply`. */
   transaction<T>(work: () => T): T;
   history(query: HistoryQuery): HistoryPage;
@@ -180,6 +185,23 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
         const result = applyToLog(changes, log, hlc, remote);
         alongside?.(result);
         return result;
+      });
+      notify({ source: 'remote', changes: value.applied, tables: [...value.tables] });
+      return value;
+    },
+    applyChunks(chunks, alongside) {
+      const { value } = inTransaction(() => {
+        const total: ApplyResult = { applied: 0, duplicates: 0, tables: new Set(), waiting: 0, warnings: [] };
+        for (const chunk of chunks) {
+          const result = applyToLog(chunk, log, hlc, remote);
+          total.applied += result.applied;
+          total.duplicates += result.duplicates;
+          total.waiting += result.waiting;
+          for (const table of result.tables) total.tables.add(table);
+          total.warnings.push(...result.warnings);
+        }
+        alongside?.(total);
+        return total;
       });
       notify({ source: 'remote', changes: value.applied, tables: [...value.tables] });
       return value;

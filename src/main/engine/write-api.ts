@@ -33,7 +33,6 @@ export function applyWrites(
   const state = createWorkingState(log);
   const emit = (type: string, id: string, attribute: string, oldValue: string | null, newValue: string) => {
     log.insertChange({ id: hlc.next(), transactionId, entityType: type, entityId: id, attribute, oldValue, newValue });
-    state.set(type, id, attribute, newValue);
     result.changes += 1;
     result.tables.add(type);
   };

@@ -21,7 +21,7 @@ interface Descriptor {
 export interface DatasetOptions {
   /** Asked for when this database founds the dataset (`tidemark remote --encrypt`). */
   encrypt: boolean;
-  /** Called once when this database founds an encrypted dataset: make its first data key. */
+  /** Called once when this database founds the dataset on this remote (before the descriptor is written). */
   onFounded(datasetUuid: string, encrypted: boolean): Promise<void>;
 }
 
@@ -60,7 +60,7 @@ export async function ensureDataset(db: TidemarkDatabase, remote: Remote, now: n
     const encrypted = known ? readMeta(db.sqlite, META.datasetEncrypted) === '1' || options.encrypt : options.encrypt;
     const descriptor: Descriptor = { format: DESCRIPTOR_FORMAT, dataset_uuid: datasetUuid, created: new Date(now).toISOString(), encrypted };
     // The first data key exists before anyone can see the dataset.
-    if (encrypted) await options.onFounded(datasetUuid, encrypted);
+    await options.onFounded(datasetUuid, encrypted);
     const put = await remote.putIfAbsent(DESCRIPTOR_KEY, Buffer.from(`${JSON.stringify(descriptor, null, 2)}\n`));
     if (put.status === 'ok') {
       db.transaction(() => {

@@ -23,6 +23,16 @@ const batchDescriptor = z.object({
   sha256: sha,
 });
 
+const snapshotDescriptor = z.object({
+  file: z.string().min(1).max(300),
+  last: uuid,
+  count: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  sha256: sha,
+  /** How far the snapshot holds each author's changes. */
+  covers: z.record(z.string(), uuid),
+});
+
 const endorsement = z.object({
   replica: uuid,
   public_key: z.string().nullable(),
@@ -42,6 +52,10 @@ const headSchema = z.looseObject({
   /** Clock id of this write: a head older than one already seen is a replay. */
   written: uuid.optional(),
   endorsements: z.array(endorsement).max(10_000).optional(),
+  /** The replica's newest snapshot of its whole log (DESIGN.md 4.4). */
+  snapshot: snapshotDescriptor.nullable().optional(),
+  /** How far this replica has applied each other replica's changes. */
+  acks: z.record(z.string(), uuid).optional(),
   /** Data keys of an encrypted dataset, each wrapped for one trusted replica. */
   keys: z.array(z.object({ epoch: uuid, replica: uuid, wrapped: z.string().max(200) })).max(100_000).optional(),
   last: uuid.nullable(),
@@ -53,6 +67,7 @@ const headSchema = z.looseObject({
 
 export type BatchDescriptor = z.infer<typeof batchDescriptor>;
 export type Endorsement = z.infer<typeof endorsement>;
+export type SnapshotDescriptor = z.infer<typeof snapshotDescriptor>;
 export type Head = z.infer<typeof headSchema>;
 
 export function headKey(replica: string): string {

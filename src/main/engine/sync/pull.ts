@@ -8,6 +8,7 @@ import { describeError, TidemarkError } from '../../../shared/errors';
 import type { TidemarkDatabase } from '../database';
 import type { Remote, RemoteObject } from '../remote/remote';
 import { decodeBatch } from './batch-file';
+import { applySnapshot } from './snapshot';
 import { timeOfId } from '../hlc';
 import { extendChain, sha256Hex } from './hash';
 import { decodeHead, descriptorKey, replicaOfHeadKey, type Head } from './head';
@@ -125,11 +126,33 @@ export async function pull(ctx: PullContext, listing: RemoteObject[]): Promise<P
     if (stateOf(db, replica) === 'pending') result.pending.push(replica);
   }
 
-  // 4. Apply the batches of trusted replicas.
+  // 4. A device that holds nothing of the others yet starts from the newest trusted snapshot.
+  const snapshotCtx = { db, remote: ctx.remote, datasetUuid: ctx.datasetUuid, secrets: ctx.secrets, encrypted: ctx.encrypted };
+  const withSnapshot = [...verified].map((replica) => ({ replica, head: heads.get(replica)!.head })).filter((h) => h.head.snapshot);
+  withSnapshot.sort((x, y) => (x.head.snapshot!.last < y.head.snapshot!.last ? 1 : -1));
+  const holdsNothing = db.sqlite.prepare('SELECT count(*) FROM ZV_REPLICA WHERE applied_last IS NOT NULL').pluck().get() === 0;
+  if (holdsNothing && withSnapshot[0]) {
+    const { replica, head } = withSnapshot[0];
+    try {
+      result.pulled += await applySnapshot(snapshotCtx, replica, head.snapshot!);
+      ctx.onProgress({ phase: 'pull', replica, done: head.snapshot!.count, total: head.snapshot!.count, bytes: head.snapshot!.bytes });
+    } catch (error) {
+      if (!(error instanceof TidemarkError) || !isReplicaFault(error)) throw error;
+      quarantine(replica, heads.get(replica)!.etag, error); // batches can still be pulled one by one below
+    }
+  }
+
+  // 5. Apply the batches of trusted replicas.
   for (const replica of verified) {
     if (stateOf(db, replica) !== 'trusted') continue; // revoked by an endorsement read after its head
     try {
-      result.pulled += await pullReplica(ctx, replica, heads.get(replica)!.head);
+      result.pulled += await pullReplica(ctx, replica, heads.get(replica)!.head).catch(async (error: unknown) => {
+        // Its old batches were cleaned up: a snapshot that covers them bridges the gap.
+        const bridge = isMissingBatches(error) ? snapshotCovering(db, replica, withSnapshot) : undefined;
+        if (!bridge) throw error;
+        const applied = await applySnapshot(snapshotCtx, bridge.replica, bridge.head.snapshot!);
+        return applied + (await pullReplica(ctx, replica, heads.get(replica)!.head));
+      });
     } catch (error) {
       if (error instanceof MissingDataKey) {
         result.waitingForKey.push(replica);
@@ -146,6 +169,19 @@ export async function pull(ctx: PullContext, listing: RemoteObject[]): Promise<P
 
 function stateOf(db: TidemarkDatabase, replica: string): string | undefined {
   return db.sqlite.prepare('SELECT state FROM ZV_REPLICA WHERE replica = ?').pluck().get(replica) as string | undefined;
+}
+
+function isMissingBatches(error: unknown): boolean {
+  return error instanceof TidemarkError && error.detail.kind === 'corrupt-file' && /missing/.test(error.detail.reason);
+}
+
+/** A trusted snapshot holding more of `replica` than we do. */
+function snapshotCovering(db: TidemarkDatabase, replica: string, candidates: Array<{ replica: string; head: Head }>) {
+  const applied = db.sqlite.prepare('SELECT applied_last FROM ZV_REPLICA WHERE replica = ?').pluck().get(replica) as string | null;
+  return candidates.find((c) => {
+    const covered = c.head.snapshot!.covers[replica];
+    return covered !== undefined && (applied === null || covered > applied);
+  });
 }
 
 /** Changes stamped further ahead of this device's clock wait for the person (DESIGN.md 4.5). */
@@ -265,6 +301,7 @@ async function planBatches(ctx: PullContext, replica: string, head: Head, positi
   const listed = await ctx.remote.list(prefix, { startAfter: position.last ? `${prefix}${position.last}` : undefined });
   const plan: PlannedBatch[] = [];
   let chain = position.chain;
+  let reached = false;
   for (const object of listed) {
     const name = /^([0-9a-f-]{36})_([0-9a-f-]{36})\.db\.gz$/.exec(object.key.slice(prefix.length));
     if (!name || head.last === null || name[2]! > head.last) continue;
@@ -273,7 +310,13 @@ async function planBatches(ctx: PullContext, replica: string, head: Head, positi
     const sha256 = sha256Hex(response.body);
     chain = extendChain(chain, sha256);
     plan.push({ key: object.key, sha256, body: response.body });
-    if (name[2] === head.last) break;
+    if (name[2] === head.last) {
+      reached = true;
+      break;
+    }
+  }
+  if (!reached) {
+    throw new TidemarkError({ kind: 'corrupt-file', file: prefix, reason: 'batches between what we hold and its head are missing', hint: 'They were cleaned up or lost; a snapshot of that replica bridges the gap.' });
   }
   if (chain !== head.chain) {
     throw new TidemarkError({

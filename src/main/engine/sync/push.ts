@@ -15,6 +15,7 @@ import { signBytes, type ReplicaKeys } from '../trust/keys';
 import { ourEndorsements, readTrustedKeys } from '../trust/trust';
 import { heldEpochs, readDataKey, sealFile, wrapDataKey, type WrappedKey } from '../crypto/data-keys';
 import type { SecretStore } from '../secrets/secret-store';
+import { isSnapshotDue, uploadSnapshot } from './snapshot';
 import { readPushIntent, readPushState, writePushIntent, writePushState, type PushState } from './sync-state';
 import type { SyncProgress } from './sync';
 
@@ -28,6 +29,8 @@ export interface PushContext {
   /** The dataset is end-to-end encrypted: batches are sealed, keys wrapped for trusted replicas. */
   encrypted: boolean;
   warnings: string[];
+  /** 'auto' publishes a snapshot after AUTO_SNAPSHOT_CHANGES; 'force' always; 'never' for tests. */
+  snapshot?: 'auto' | 'force' | 'never';
   /** Changes per batch file (default MAX_BATCH_CHANGES); small in tests. */
   maxBatchChanges?: number;
   /** Our head's etag in this sync's listing, when it is there. */
@@ -47,7 +50,7 @@ export async function push(ctx: PushContext): Promise<number> {
   // Nothing new, and our head is as we left it and still says what it should: no request at all.
   const headInputs = headInputsDigest(ctx, wrappedKeys);
   const headAsLeft = state.headEtag !== null && ctx.listedEtag === state.headEtag && state.headInputs === headInputs;
-  if (total === 0 && headAsLeft && intent === null) return 0;
+  if (total === 0 && headAsLeft && intent === null && ctx.snapshot !== 'force') return 0;
 
   let pushed = 0;
   for (; total > 0 || intent !== null; ) {
@@ -71,12 +74,23 @@ export async function push(ctx: PushContext): Promise<number> {
     ctx.onProgress({ phase: 'push', done: pushed, total: Math.max(total, pushed), bytes: batch.bytes.length });
   }
 
+  const mode = ctx.snapshot ?? 'auto';
+  if (mode === 'force' || (mode === 'auto' && isSnapshotDue(db, state))) {
+    const snapshot = await uploadSnapshot(ctx, state);
+    if (snapshot) state = { ...state, snapshot };
+  }
   const headEtag = await writeHead(ctx, state, wrappedKeys);
   db.transaction(() => {
     writePushState(db.sqlite, { ...state, headEtag, headInputs });
     writePushIntent(db.sqlite, null);
   });
   return pushed;
+}
+
+/** How far we applied each other replica: lets others see who still needs what. */
+function appliedPositions(db: TidemarkDatabase): Record<string, string> {
+  const rows = db.sqlite.prepare('SELECT replica, applied_last FROM ZV_REPLICA WHERE applied_last IS NOT NULL ORDER BY replica').raw(true).all() as Array<[string, string]>;
+  return Object.fromEntries(rows);
 }
 
 function headInputsDigest(ctx: PushContext, wrappedKeys: WrappedKey[]): string {
@@ -166,6 +180,8 @@ async function writeHead(ctx: PushContext, state: PushState, wrappedKeys: Wrappe
     batches: state.batches,
     chain: state.chain,
     endorsements: ourEndorsements(db),
+    snapshot: state.snapshot ?? null,
+    acks: appliedPositions(db),
     ...(ctx.encrypted ? { keys: wrappedKeys } : {}),
   };
   const head: Head = { ...unsigned, signature: signBytes(signedBytes(unsigned), ctx.keys.signingPrivate) };

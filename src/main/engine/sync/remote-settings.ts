@@ -5,7 +5,7 @@ import type { TidemarkDatabase } from '../database';
 import { createRemote, ensureFolderRoot, parseRemoteUrl, type Remote, type RemoteConfig } from '../remote';
 import { META, readMeta, writeMeta } from '../schema';
 import { TidemarkError } from '../../../shared/errors';
-import { emptyPushState, writePushState } from './sync-state';
+import { readPushState, writePushState } from './sync-state';
 import type { SecretStore } from '../secrets/secret-store';
 
 export interface RemoteSettings {
@@ -49,8 +49,9 @@ export async function setRemote(
   db.transaction(() => {
     writeMeta(db.sqlite, META.remote, JSON.stringify(settings));
     if (previous && JSON.stringify(previous.config) !== JSON.stringify(settings.config)) {
-      // Another place: our head there is unknown, and replicas' heads must be read afresh.
-      writePushState(db.sqlite, { ...emptyPushState });
+      // Another place: our head there is unknown, and replicas' heads must be read
+      // afresh. Positions and chains stay: the first sync there re-seeds it with a snapshot.
+      writePushState(db.sqlite, { ...readPushState(db.sqlite), headEtag: null, batches: [], snapshot: null });
       db.sqlite.prepare('UPDATE ZV_REPLICA SET head_etag = NULL').run();
     }
   });

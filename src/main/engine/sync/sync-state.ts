@@ -3,7 +3,7 @@
 
 import type { Database } from 'better-sqlite3';
 import { META, readMeta, writeMeta } from '../schema';
-import type { BatchDescriptor, Head } from './head';
+import type { BatchDescriptor, Head, SnapshotDescriptor } from './head';
 
 export type ReplicaState = 'self' | 'pending' | 'trusted' | 'rejected' | 'revoked';
 
@@ -37,6 +37,8 @@ export interface PushState {
   chain: string;
   lastSha: string;
   batches: BatchDescriptor[];
+  /** Our newest published snapshot. */
+  snapshot?: SnapshotDescriptor | null;
   /** Digest of what else the head says (name, keys, endorsements): a change republishes it. */
   headInputs?: string;
 }

@@ -10,10 +10,10 @@ import { ensureDataset } from './dataset';
 import { replicaOfHeadKey } from './head';
 import { pull } from './pull';
 import { push } from './push';
-import { emptyPushState, readPushState, writePushState } from './sync-state';
+import { readPushState, writePushState } from './sync-state';
 import type { SecretStore } from '../secrets/secret-store';
 import { loadOrCreateKeys } from '../trust/keys';
-import { createDataKey } from '../crypto/data-keys';
+import { createDataKey, heldEpochs } from '../crypto/data-keys';
 
 export interface SyncProgress {
   phase: 'push' | 'pull';
@@ -53,6 +53,8 @@ export interface SyncOptions {
   secrets: SecretStore;
   /** Found the dataset end-to-end encrypted, when this sync creates it. */
   encrypt?: boolean;
+  /** Snapshot policy: 'auto' (after AUTO_SNAPSHOT_CHANGES), 'force' (tidemark snapshot), 'never'. */
+  snapshot?: 'auto' | 'force' | 'never';
   /** How transient remote failures are retried (tests make it fast). */
   retry?: RetryOptions;
   /** Changes per batch file; tests make it small to exercise splitting. */
@@ -74,16 +76,24 @@ export async function syncDatabase(db: TidemarkDatabase, target: Remote, options
   const listing = await remote.list('replicas/');
   const own = listing.find((object) => replicaOfHeadKey(object.key) === db.uuid);
   let datasetUuid = readMeta(db.sqlite, META.datasetUuid);
+  let reseed = false;
   if (datasetUuid === null || own === undefined) {
     datasetUuid = await ensureDataset(db, remote, now(), {
       encrypt: options.encrypt ?? false,
-      onFounded: (dataset) => createDataKey(options.secrets, dataset, db.hlc.next()),
+      onFounded: async (dataset, encrypted) => {
+        // A new or wiped remote, founded by a device that holds others' changes: re-seed it with a snapshot.
+        reseed = hasOthersChanges(db);
+        if (encrypted && (await heldEpochs(options.secrets, dataset)).length === 0) await createDataKey(options.secrets, dataset, db.hlc.next());
+      },
     });
+    if (reseed) warnings.push(`${remote.url} was empty: re-seeded it from this device's log.`);
     const state = readPushState(db.sqlite);
-    if (own === undefined && state.headEtag !== null) {
-      // Our head is gone: the remote was wiped or replaced. Push everything of ours again.
-      warnings.push(`This device's files were missing from ${remote.url}; its changes are being uploaded again.`);
-      db.transaction(() => writePushState(db.sqlite, { ...emptyPushState }));
+    if (own === undefined && state.last !== null) {
+      // Our head is gone (a wiped remote, or a new one): keep our position and
+      // chain, and publish a snapshot that covers what the lost batches held.
+      if (!reseed) warnings.push(`This device's files were missing from ${remote.url}: re-seeded it from this device's log.`);
+      reseed = true;
+      db.transaction(() => writePushState(db.sqlite, { ...state, headEtag: null, batches: [], snapshot: null }));
     }
   }
 
@@ -92,7 +102,7 @@ export async function syncDatabase(db: TidemarkDatabase, target: Remote, options
   for (const replica of pulled.waitingForKey) {
     warnings.push(`Changes of replica ${replica} wait for this device to receive the dataset's key (an approved device sends it when it syncs).`);
   }
-  const pushed = await push({ db, remote, datasetUuid, onProgress, keys, secrets: options.secrets, encrypted, warnings, listedEtag: own?.etag, maxBatchChanges: options.maxBatchChanges });
+  const pushed = await push({ db, remote, datasetUuid, onProgress, keys, secrets: options.secrets, encrypted, warnings, listedEtag: own?.etag, maxBatchChanges: options.maxBatchChanges, snapshot: reseed ? 'force' : options.snapshot });
 
   return {
     pushed,
@@ -106,4 +116,8 @@ export async function syncDatabase(db: TidemarkDatabase, target: Remote, options
     warnings,
     durationMs: now() - started,
   };
+}
+
+function hasOthersChanges(db: TidemarkDatabase): boolean {
+  return db.sqlite.prepare('SELECT 1 FROM ZV_TRANSACTION WHERE author != ? LIMIT 1').get(db.uuid) !== undefined;
 }
