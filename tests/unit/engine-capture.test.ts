@@ -185,6 +185,39 @@ describe('capture from another connection', () => {
   });
 });
 
+describe('a column added in the shell', () => {
+  it('records what the shell wrote into it before the engine saw the column, and captures it from then on', () => {
+    shell.prepare("INSERT INTO notes (id, title) VALUES ('n1', 'a')").run();
+    db.refresh();
+    shell.exec(`ALTER TABLE notes ADD COLUMN tag TEXT DEFAULT 'none';
+      UPDATE notes SET tag = 'work', title = 'A' WHERE id = 'n1';
+      INSERT INTO notes (id, title) VALUES ('n2', 'b');
+      INSERT INTO notes (id, title, tag) VALUES ('n3', 'c', NULL);`);
+    db.refresh();
+    const latestTag = (id: string) =>
+      shell.prepare("SELECT new_value FROM ZV_CHANGE WHERE entity_id = ? AND attribute = 'tag' ORDER BY id DESC LIMIT 1").pluck().get(id);
+    expect(latestTag('n1')).toBe('"work"');
+    expect(latestTag('n2')).toBe('"none"');
+    expect(latestTag('n3')).toBe('null'); // not the column's default, so it must travel
+
+    shell.exec("UPDATE notes SET tag = 'home' WHERE id = 'n1'");
+    db.refresh();
+    expect(changesOf('n1').slice(-1)).toEqual([['tag', '"work"', '"home"']]);
+
+    // A NULL where NULL is the default is what every replica holds: not recorded.
+    shell.exec('ALTER TABLE notes ADD COLUMN note TEXT');
+    db.refresh();
+    expect(shell.prepare("SELECT count(*) FROM ZV_CHANGE WHERE attribute = 'note'").pluck().get()).toBe(0);
+
+    // A replica that has the columns ends up with the same rows.
+    const other = ws.open('b.db');
+    other.sqlite.exec("CREATE TABLE notes (id TEXT PRIMARY KEY, title TEXT, body TEXT, n INTEGER, r REAL, data BLOB, anything, tag TEXT DEFAULT 'none', note TEXT)");
+    other.track([TABLE]);
+    other.applyChanges(readChanges(shell));
+    expect(dumpTable(other.sqlite, TABLE, 'id')).toEqual(dumpTable(shell, TABLE, 'id'));
+  });
+});
+
 describe('captured values', () => {
   const cases: Array<[label: string, value: unknown, json: string]> = [
     ['NULL', null, 'null'],

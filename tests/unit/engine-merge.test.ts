@@ -18,7 +18,7 @@ import { createWorkspace, dumpTable, readChanges, type Workspace } from '../supp
 
 const ITEMS = 'CREATE TABLE items (id TEXT PRIMARY KEY, a, b INTEGER, c TEXT)';
 const COLUMNS = ['a', 'b', 'c'] as const;
-const ENTITIES = ['e1', 'e2', 'e3', 'e4'];
+const ENTITIES = ['e1', 'e2', 'e3'];
 const T0 = Date.UTC(2026, 4, 1);
 
 type Value = null | bigint | number | string | Uint8Array;
@@ -38,8 +38,8 @@ type Step =
   | { kind: 'sync'; from: number; to: number };
 
 const AUTHORS = 3;
-/** Set TIDEMARK_MERGE_RUNS=1000 for a longer hunt; 40 keeps the suite quick. */
-const MERGE_RUNS = Number(process.env.TIDEMARK_MERGE_RUNS ?? 40);
+/** Set TIDEMARK_MERGE_RUNS=1000 for a longer hunt; 25 keeps the suite quick. */
+const MERGE_RUNS = Number(process.env.TIDEMARK_MERGE_RUNS ?? 25);
 const authorArb = fc.integer({ min: 0, max: AUTHORS - 1 });
 const entityArb = fc.constantFrom(...ENTITIES);
 const viaArb = fc.constantFrom<'api' | 'shell'>('api', 'shell');
@@ -47,7 +47,7 @@ const tickArb = fc.integer({ min: 0, max: 3 });
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('put' as const), author: authorArb, entity: entityArb, values: fc.record({ a: valueArb, b: valueArb, c: valueArb }, { requiredKeys: [] }), via: viaArb, tick: tickArb }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), author: authorArb, entity: entityArb, via: viaArb, tick: tickArb }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('delete' as const), author: authorArb, entity: entityArb, via: viaArb, tick: tickArb }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('sync' as const), from: authorArb, to: authorArb }) },
 );
 
@@ -61,8 +61,14 @@ beforeEach(() => {
 });
 afterEach(() => ws.cleanup());
 
+/** Durability is not under test here; skipping fsync keeps hundreds of databases quick. */
+function fast(db: TidemarkDatabase): TidemarkDatabase {
+  db.sqlite.pragma('synchronous = OFF');
+  return db;
+}
+
 function freshReplica(label: string): TidemarkDatabase {
-  const db = ws.open(`${label}-${opened++}.db`);
+  const db = fast(ws.open(`${label}-${opened++}.db`));
   db.sqlite.exec(ITEMS);
   db.track(['items']);
   return db;
@@ -71,7 +77,7 @@ function freshReplica(label: string): TidemarkDatabase {
 function runSteps(steps: Step[], skews: number[]): TidemarkDatabase[] {
   const clocks = skews.map((skew) => createManualClock(T0 + skew));
   const authors = clocks.map((clock, i) => {
-    const db = ws.open(`author${i}-${opened++}.db`, { clock });
+    const db = fast(ws.open(`author${i}-${opened++}.db`, { clock }));
     db.sqlite.exec(ITEMS);
     db.track(['items']);
     return db;
@@ -189,14 +195,20 @@ function logOf(db: TidemarkDatabase) {
 
 describe('merge (DESIGN.md 2)', () => {
   it('gives identical user tables and logs for the same changes in any order and chunking', () => {
+    const seen = { reinserts: 0, deletes: 0, authorsPerEntityAttribute: 0 };
     fc.assert(
       fc.property(
-        fc.array(stepArb, { minLength: 1, maxLength: 30 }),
+        fc.array(stepArb, { minLength: 4, maxLength: 30, size: 'medium' }),
         fc.array(fc.integer({ min: -3000, max: 3000 }), { minLength: AUTHORS, maxLength: AUTHORS }),
         fc.array(deliveryArb, { minLength: 2, maxLength: 4 }),
         (steps, skews, deliveries) => {
           try {
-            checkConvergence(steps, skews, deliveries);
+            const changes = checkConvergence(steps, skews, deliveries);
+            if (changes.some((c) => c.attribute === '_deleted' && c.newValue === '0')) seen.reinserts += 1;
+            if (changes.some((c) => c.attribute === '_deleted' && c.newValue === '1')) seen.deletes += 1;
+            const writers = new Map<string, Set<string>>();
+            for (const c of changes) writers.set(`${c.entityId}.${c.attribute}`, (writers.get(`${c.entityId}.${c.attribute}`) ?? new Set()).add(c.author));
+            if ([...writers.values()].some((authors) => authors.size > 1)) seen.authorsPerEntityAttribute += 1;
           } finally {
             ws.cleanup();
             ws = createWorkspace();
@@ -205,9 +217,13 @@ describe('merge (DESIGN.md 2)', () => {
       ),
       { numRuns: MERGE_RUNS },
     );
+    // The generated logs really hold the cases this test is about.
+    expect(seen.reinserts).toBeGreaterThan(0);
+    expect(seen.deletes).toBeGreaterThan(0);
+    expect(seen.authorsPerEntityAttribute).toBeGreaterThan(0);
   }, MERGE_RUNS * 2000);
 
-  function checkConvergence(steps: Step[], skews: number[], deliveries: Array<{ seed: number; maxChunk: number }>): void {
+  function checkConvergence(steps: Step[], skews: number[], deliveries: Array<{ seed: number; maxChunk: number }>): Change[] {
     const authors = runSteps(steps, skews);
     const changes = unionOfLogs(authors);
     const expected = expectedRows(changes);
@@ -236,6 +252,7 @@ describe('merge (DESIGN.md 2)', () => {
     expect(again.duplicates).toBe(changes.length);
     expect(dumpTable(replicas[0]!.sqlite, 'items', 'id')).toEqual(expected);
     expect(logOf(replicas[0]!)).toEqual(reference);
+    return changes;
   }
 
   it('keeps the greatest id per attribute whichever arrives first', () => {
@@ -355,7 +372,7 @@ describe('changes for a table or column this database lacks', () => {
   // only open() and refresh() re-read tracked tables' columns; history(),
   // status(), write() and applyChanges() do not, so a column added while the
   // database is open stays empty until then. Flip to it() once fixed.
-  it.fails.each([
+  it.each([
     ['history', (db: TidemarkDatabase) => db.history({})],
     ['status', (db: TidemarkDatabase) => db.status()],
     ['write', (db: TidemarkDatabase) => db.write([])],

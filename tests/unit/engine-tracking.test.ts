@@ -50,6 +50,14 @@ describe('tables that cannot be tracked', () => {
     expect(db.track(['t'])).toEqual([{ table: 't', changes: 1 }]);
   });
 
+  it('refuses a key without a declared type, where 5 and "5" are two rows but one entity id', () => {
+    shell.exec("CREATE TABLE t (id PRIMARY KEY, v); INSERT INTO t VALUES (5, 'integer five'), ('5', 'text five')");
+    const detail = trackError(['t']);
+    expect(detail).toMatchObject({ kind: 'table-untrackable' });
+    expect(detail.kind === 'table-untrackable' && detail.reason).toMatch(/no declared type/);
+    expect(triggerNames(shell)).toEqual([]);
+  });
+
   it('refuses a table without a primary key', () => {
     shell.exec('CREATE TABLE t (a TEXT, b TEXT)');
     expect(trackError(['t'])).toMatchObject({ kind: 'table-untrackable', reason: 'it has no primary key' });

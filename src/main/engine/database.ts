@@ -4,7 +4,7 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { TidemarkError } from '../../shared/errors';
 import type { Change, DatabaseStatus, HistoryPage, HistoryQuery, TableInfo, WriteOp } from '../../shared/types';
@@ -88,6 +88,9 @@ function connect(path: string, create: boolean): Database {
   if (!create && !existsSync(path)) {
     throw new TidemarkError({ kind: 'database-missing', path, hint: 'Check the path, or create it with `tidemark init <db>`.' });
   }
+  if (!existsSync(dirname(path))) {
+    throw new TidemarkError({ kind: 'database-missing', path, hint: `The folder ${dirname(path)} does not exist: create it first, or choose another path.` });
+  }
   if (existsSync(path) && statSync(path).isDirectory()) {
     throw new TidemarkError({ kind: 'not-sqlite', path, hint: 'That is a folder; give the path of a database file.' });
   }
@@ -106,7 +109,8 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
   // foreign keys stay the app's business on its own connections.
   sqlite.pragma('foreign_keys = OFF');
   let hlc: Hlc = createHlc({ now: () => clock.now() });
-  sqlite.transaction(() => installSchema(sqlite, () => hlc.next(), name ?? defaultReplicaName()))();
+  // IMMEDIATE: a first init of a file another program is writing waits for it instead of failing.
+  sqlite.transaction(() => installSchema(sqlite, () => hlc.next(), name ?? defaultReplicaName())).immediate();
   if (name !== undefined) writeMeta(sqlite, META.replicaName, name);
 
   const log = createChangeLog(sqlite);
@@ -123,21 +127,48 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
     for (const listener of listeners) listener(event);
   };
 
-  // Flushes captures into the same transaction as the work that follows.
+  // Another program may ALTER a tracked table at any time: notice it by the
+  // schema version, so new columns are captured and filled from the log.
+  let knownSchemaVersion = -1;
+  const schemaVersion = sqlite.prepare('PRAGMA schema_version').pluck();
+
+  // Flushes captures into the same transaction as the work that follows. If
+  // the work fails, the in-memory table shapes are re-read: they may have
+  // changed inside the transaction that was rolled back.
   const inTransaction = <T>(work: () => T): { value: T; captured: number; capturedTables: string[] } => {
     let captured = 0;
     let capturedTables: string[] = [];
-    const value = sqlite.transaction(() => {
-      const flushed = flushPending(sqlite, log, hlc, uuid);
-      captured = flushed.changes;
-      capturedTables = [...flushed.tables];
-      return withCaptureOff(sqlite, work);
-    }).immediate();
+    let value: T;
+    try {
+      value = sqlite.transaction(() => {
+        const flushed = flushPending(sqlite, log, hlc, uuid);
+        captured = flushed.changes;
+        capturedTables = [...flushed.tables];
+        return withCaptureOff(sqlite, () => {
+          const version = schemaVersion.get() as number;
+          if (version !== knownSchemaVersion) {
+            refreshShapes(ctx);
+            knownSchemaVersion = schemaVersion.get() as number;
+          }
+          return work();
+        });
+      }).immediate();
+    } catch (error) {
+      reloadShapes();
+      throw error;
+    }
     if (captured > 0) notify({ source: 'local', changes: captured, tables: capturedTables });
     return { value, captured, capturedTables };
   };
 
-  inTransaction(() => refreshShapes(ctx));
+  const reloadShapes = () => {
+    shapes.clear();
+    for (const [name, shape] of readTrackedShapes(sqlite)) shapes.set(name, shape);
+    remote.reset();
+    knownSchemaVersion = -1;
+  };
+
+  inTransaction(() => undefined);
 
   const database: TidemarkDatabase = {
     path,
@@ -148,7 +179,7 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
     log,
     name: () => readMeta(sqlite, META.replicaName) ?? '',
     setName: (value) => writeMeta(sqlite, META.replicaName, value),
-    refresh: () => inTransaction(() => refreshShapes(ctx)).captured,
+    refresh: () => inTransaction(() => undefined).captured,
     track(tables) {
       const { value } = inTransaction(() => {
         const wanted = tables.map((table) => requireTrackable(sqlite, table));
@@ -243,13 +274,13 @@ function defaultReplicaName(): string {
 function mapOpenError(error: unknown, path: string): unknown {
   if (error instanceof TidemarkError) return error;
   const code = (error as { code?: string }).code ?? '';
-  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+  if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT')) {
     return new TidemarkError({ kind: 'not-sqlite', path, hint: 'Choose a SQLite database file (or a new path to create one).' });
   }
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new TidemarkError({ kind: 'database-locked', path, hint: 'Close the program that holds it open for writing and try again.' });
   }
-  if (code === 'SQLITE_CANTOPEN') {
+  if (code.startsWith('SQLITE_CANTOPEN')) {
     return new TidemarkError({ kind: 'database-missing', path, hint: 'Check that the folder exists and can be written.' });
   }
   return error;
