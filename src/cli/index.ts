@@ -14,6 +14,7 @@ import { replicasCommand } from './commands/replicas';
 import { credentialsCommand } from './commands/credentials';
 import { acceptClockCommand } from './commands/accept-clock';
 import { gcCommand, snapshotCommand } from './commands/snapshot';
+import { conflictsCommand, resolveCommand } from './commands/conflicts';
 import { fingerprintCommand, rejectCommand, revokeCommand, trustCommand } from './commands/trust';
 import { syncCommand } from './commands/sync';
 import { createOutput, type Output } from './output';
@@ -32,6 +33,8 @@ export const commands: Command[] = [
   rejectCommand,
   revokeCommand,
   acceptClockCommand,
+  conflictsCommand,
+  resolveCommand,
   snapshotCommand,
   gcCommand,
   reidentifyCommand,

@@ -56,6 +56,8 @@ export interface DatabaseStatus {
   authors: number;
   /** Changes kept in the log for a table or column this database lacks. */
   waiting: number;
+  /** Concurrent edits the person has not settled yet. */
+  conflicts: number;
 }
 
 /** A write through the API: puts and deletes applied as one transaction. */
@@ -105,4 +107,19 @@ export interface SyncSummary {
   problems: Array<{ replica: string; message: string; hint: string }>;
   warnings: string[];
   durationMs: number;
+}
+
+/** A concurrent edit: both values, who wrote them, and which one the merge kept. */
+export interface ConflictInfo {
+  id: number;
+  table: string;
+  entityId: string;
+  attribute: string;
+  /** What this replica held when the other change arrived. */
+  mine: { change: string; value: string | null; author: string; time: number };
+  theirs: { change: string; value: string | null; author: string; time: number };
+  /** The value the merge kept (the greater change id). */
+  winner: 'mine' | 'theirs';
+  /** The transaction that settled it, once the person chose. */
+  resolvedBy: string | null;
 }

@@ -21,12 +21,14 @@ export const statusCommand: Command = {
           transactions: status.transactions,
           authors: status.authors,
           waiting: status.waiting,
+          conflicts: status.conflicts,
         });
       }
       out.line(`Database  ${status.path}`);
       out.line(`Replica   ${status.databaseUuid} (${status.name})`);
       out.line(`Changes   ${status.changes} in ${status.transactions} transactions by ${status.authors} replica(s)`);
-      if (status.waiting > 0) out.line(`Waiting   ${status.waiting} changes for a table or column this database lacks`);
+      if (status.waiting > 0) out.line(`Waiting   ${status.waiting} changes for a table or column this database lacks (they are written as soon as it exists and is tracked)`);
+      if (status.conflicts > 0) out.line(`Conflicts ${status.conflicts} concurrent edits to look at: tidemark conflicts ${args[0]}`);
       out.line('Tracked tables:');
       if (status.tracked.length === 0) out.line('  none yet: tidemark track <db> <table>');
       for (const t of status.tracked) out.line(`  ${t.table.padEnd(24)} ${String(t.rows).padStart(9)} rows ${String(t.changes).padStart(10)} changes`);

@@ -20,6 +20,7 @@ import { readTrackedShapes, refreshShapes, requireTrackable, trackTable, type Tr
 import { dropTriggers, withCaptureOff } from './triggers';
 import { applyWrites, type WriteResult } from './write-api';
 import { countChanges } from './status';
+import { createConflictDetector } from './conflicts';
 
 export interface OpenOptions {
   /** Create the file when it does not exist (default: false). */
@@ -121,6 +122,7 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
   const ctx: TrackContext = { db: sqlite, log, hlc, author: uuid, materializer: remote, shapes };
   const listeners = new Set<(event: CommitEvent) => void>();
   const queryHistory = createHistory(sqlite);
+  const conflicts = createConflictDetector(sqlite);
 
   const notify = (event: CommitEvent) => {
     if (event.changes === 0) return;
@@ -213,7 +215,7 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
     },
     applyChanges(changes, alongside) {
       const { value } = inTransaction(() => {
-        const result = applyToLog(changes, log, hlc, remote);
+        const result = applyToLog(changes, log, hlc, remote, conflicts);
         alongside?.(result);
         return result;
       });
@@ -224,7 +226,7 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
       const { value } = inTransaction(() => {
         const total: ApplyResult = { applied: 0, duplicates: 0, tables: new Set(), waiting: 0, warnings: [] };
         for (const chunk of chunks) {
-          const result = applyToLog(chunk, log, hlc, remote);
+          const result = applyToLog(chunk, log, hlc, remote, conflicts);
           total.applied += result.applied;
           total.duplicates += result.duplicates;
           total.waiting += result.waiting;

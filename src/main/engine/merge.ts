@@ -6,6 +6,7 @@ import type { Change } from '../../shared/types';
 import type { ChangeLog } from './change-log';
 import type { ClockWarning, Hlc } from './hlc';
 import type { Materializer } from './materialize';
+import type { ConflictDetector } from './conflicts';
 
 export interface ApplyResult {
   /** Changes that were new to this database. */
@@ -19,7 +20,13 @@ export interface ApplyResult {
   warnings: ClockWarning[];
 }
 
-export function applyToLog(changes: readonly Change[], log: ChangeLog, hlc: Hlc, materializer: Materializer): ApplyResult {
+export function applyToLog(
+  changes: readonly Change[],
+  log: ChangeLog,
+  hlc: Hlc,
+  materializer: Materializer,
+  conflicts?: ConflictDetector,
+): ApplyResult {
   const result: ApplyResult = { applied: 0, duplicates: 0, tables: new Set(), waiting: 0, warnings: [] };
   // Applying in id order writes parents before their children.
   const ordered = isSortedById(changes) ? changes : [...changes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -37,6 +44,7 @@ export function applyToLog(changes: readonly Change[], log: ChangeLog, hlc: Hlc,
       continue;
     }
     result.applied += 1;
+    conflicts?.check(change);
     newest = change.id;
     const key = `${change.entityType}\0${change.entityId}`;
     if (!touched.has(key)) touched.set(key, [change.entityType, change.entityId]);

@@ -43,6 +43,15 @@ CREATE TABLE IF NOT EXISTS ZV_REPLICA (
   problem TEXT, problem_etag TEXT, clock_warning TEXT, seen_at TEXT,
   clock_accepted_until TEXT);
 
+-- Concurrent edits (DESIGN.md 2): an incoming change whose old value is not
+-- what this replica held, written by a replica that had not seen our value.
+CREATE TABLE IF NOT EXISTS ZV_CONFLICT (
+  id INTEGER PRIMARY KEY, entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, attribute TEXT NOT NULL,
+  held_change TEXT NOT NULL, held_value TEXT, held_author TEXT NOT NULL,
+  incoming_change TEXT NOT NULL UNIQUE, incoming_value TEXT, incoming_author TEXT NOT NULL,
+  resolved_by TEXT);
+CREATE INDEX IF NOT EXISTS ZV_CONFLICT_open ON ZV_CONFLICT (resolved_by, id);
+
 CREATE TABLE IF NOT EXISTS ZV_TRACKED (
   table_name TEXT NOT NULL PRIMARY KEY, primary_key TEXT NOT NULL,
   columns TEXT NOT NULL, tracked_at TEXT NOT NULL);

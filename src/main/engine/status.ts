@@ -4,6 +4,7 @@
 import type { Database } from 'better-sqlite3';
 import type { TrackedTableStatus } from '../../shared/types';
 import { quoteIdent, type TableShape } from './tables';
+import { countOpenConflicts } from './conflicts';
 
 export function countChanges(db: Database, shapes: Map<string, TableShape>) {
   const groups = db
@@ -27,7 +28,7 @@ export function countChanges(db: Database, shapes: Map<string, TableShape>) {
   }));
   const transactions = (db.prepare('SELECT count(*) FROM ZV_TRANSACTION').pluck().get() as number) ?? 0;
   const authors = (db.prepare('SELECT count(DISTINCT author) FROM ZV_TRANSACTION').pluck().get() as number) ?? 0;
-  return { tracked, changes, transactions, authors, waiting };
+  return { tracked, changes, transactions, authors, waiting, conflicts: countOpenConflicts(db) };
 }
 
 function countRows(db: Database, table: string): number {
