@@ -97,14 +97,19 @@ export interface ReplicaInfo {
   fingerprint: string | null;
 }
 
+/** What one sync did and what it cost. */
 export interface SyncSummary {
   pushed: number;
   pulled: number;
   requests: number;
   bytesUp: number;
   bytesDown: number;
+  /** Other replicas on the remote. */
   replicas: number;
+  /** Replicas whose files were refused (quarantined), with the reason. */
   problems: Array<{ replica: string; message: string; hint: string }>;
+  /** Replicas waiting for the person to approve or reject them. */
+  pending: string[];
   warnings: string[];
   durationMs: number;
 }

@@ -2,21 +2,14 @@
 // sync still converges, an unapproved device sees nothing, and a revoked one
 // cannot read what is written after its revocation.
 
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TidemarkDatabase } from '../../src/main/engine/database';
 import { dataKeyAccount, heldEpochs } from '../../src/main/engine/crypto/data-keys';
 import { decide } from '../../src/main/engine/trust/trust';
 import { createWorkspace, type Workspace } from '../support/engine-fixtures';
-import { createReplica, createSharedRemote, dumpLog, dumpTable, introduce, keychainOf, sync, type SharedRemote } from '../support/sync-fixtures';
+import { createReplica, createSharedRemote, dumpLog, dumpTable, introduce, keychainOf, sync, type SharedRemote, filesUnder } from '../support/sync-fixtures';
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-}
 
 describe('end-to-end encryption', () => {
   let workspace: Workspace;

@@ -3,13 +3,12 @@
 // service name so nothing lands in, or is read from, anyone's own keychain.
 
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createKeychainSecretStore } from '../../src/main/engine/secrets/keychain-secret-store';
 import { loadOrCreateKeys, privateKeyAccount } from '../../src/main/engine/trust/keys';
 import { createWorkspace, type Workspace } from '../support/engine-fixtures';
-import { createReplica, createSharedRemote, dumpTable, introduce, keychainOf, onDevice, sync } from '../support/sync-fixtures';
+import { createReplica, createSharedRemote, dumpTable, introduce, keychainOf, onDevice, sync, filesUnder } from '../support/sync-fixtures';
 
 const service = () => `Tidemark-test-${randomBytes(6).toString('hex')}`;
 
@@ -58,7 +57,7 @@ describe('keychain secret store (real Secret Service)', () => {
     const needles = [...(await secretsOf(a)), ...(await secretsOf(b))];
     a.sqlite.pragma('wal_checkpoint(TRUNCATE)');
     b.sqlite.pragma('wal_checkpoint(TRUNCATE)');
-    const files = [...listFiles(workspace.dir), ...listFiles(shared.root!)];
+    const files = [...filesUnder(workspace.dir), ...filesUnder(shared.root!)];
     expect(files.length).toBeGreaterThan(4);
     for (const file of files) {
       const bytes = readFileSync(file);
@@ -67,9 +66,3 @@ describe('keychain secret store (real Secret Service)', () => {
   });
 });
 
-function listFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? listFiles(path) : [path];
-  });
-}

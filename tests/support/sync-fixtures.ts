@@ -2,7 +2,7 @@
 // (so one suite runs over memory, folder and the real S3 test server), typed
 // table dumps for byte-for-byte comparison, and a remote that fails on cue.
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { TidemarkDatabase } from '../../src/main/engine/database';
@@ -113,4 +113,12 @@ export function failingRemote(inner: Remote, shouldFail: (operation: Operation, 
     putIfMatch: async (key, body, etag) => (gate('putIfMatch', key), inner.putIfMatch(key, body, etag)),
     delete: async (key) => (gate('delete', key), inner.delete(key)),
   };
+}
+
+/** Every file below a folder (a folder remote, a workspace), for byte searches. */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
 }

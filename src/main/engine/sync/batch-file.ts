@@ -157,8 +157,8 @@ function readMeta(db: BetterSqlite3.Database, corrupt: (reason: string) => Tidem
   };
 }
 
-// Values are JSON text; malformed ones would break materialization later.
-function isJsonText(value: unknown, nullable: boolean): value is string | null {
+/** Values are JSON text (or SQL NULL); malformed ones would break materialization later. */
+export function isJsonText(value: unknown, nullable: boolean): value is string | null {
   if (value === null) return nullable;
   if (typeof value !== 'string') return false;
   try {

@@ -15,6 +15,7 @@ import { TidemarkError } from '../../../shared/errors';
 import type { Change } from '../../../shared/types';
 import type { TidemarkDatabase } from '../database';
 import { isUuid7 } from '../hlc';
+import { isJsonText } from './batch-file';
 
 export const SNAPSHOT_FORMAT = 1;
 const CHUNK = 20_000;
@@ -148,7 +149,7 @@ export async function openSnapshotFile(bytes: Uint8Array, file: string): Promise
             const last = lastOf.get(author);
             if (last === undefined || id > last) throw corrupt('a change beyond its author\'s position');
             if (typeof entityType !== 'string' || typeof entityId !== 'string' || typeof attribute !== 'string') throw corrupt('a change without its entity');
-            if (!isJsonOrNull(oldValue) || !isJsonOrNull(newValue)) throw corrupt('a value that is not JSON text');
+            if (!isJsonText(oldValue, true) || !isJsonText(newValue, true)) throw corrupt('a value that is not JSON text');
             return { id, transactionId: transactionId as string, author, entityType, entityId, attribute, oldValue, newValue };
           });
           seen += rows.length;
@@ -166,16 +167,5 @@ export async function openSnapshotFile(bytes: Uint8Array, file: string): Promise
     cleanup();
     if (error instanceof TidemarkError) throw error;
     throw corrupt(`unreadable (${(error as Error).message})`);
-  }
-}
-
-function isJsonOrNull(value: unknown): value is string | null {
-  if (value === null) return true;
-  if (typeof value !== 'string') return false;
-  try {
-    JSON.parse(value);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -1,6 +1,7 @@
 // One sync: LIST replicas/ once, pull what changed, push what is ours, and
 // report what it cost. A sync with nothing to do costs exactly that one LIST.
 
+import type { SyncSummary } from '../../../shared/types';
 import type { TidemarkDatabase } from '../database';
 import { countUsage } from '../remote/counting-remote';
 import { withRetries, type RetryOptions } from '../remote/retrying-remote';
@@ -25,26 +26,9 @@ export interface SyncProgress {
   bytes: number;
 }
 
-export interface SyncProblem {
-  replica: string;
-  message: string;
-  hint: string;
-}
+export type SyncProblem = SyncSummary['problems'][number];
 
-export interface SyncReport {
-  pushed: number;
-  pulled: number;
-  requests: number;
-  bytesUp: number;
-  bytesDown: number;
-  /** Other replicas on the remote. */
-  replicas: number;
-  problems: SyncProblem[];
-  /** Replicas waiting for the person to approve or reject them. */
-  pending: string[];
-  warnings: string[];
-  durationMs: number;
-}
+export type SyncReport = SyncSummary;
 
 export interface SyncOptions {
   onProgress?: (progress: SyncProgress) => void;
