@@ -72,8 +72,8 @@ function createWindow(): BrowserWindow {
 
   const remember = () => {
     if (window.isDestroyed()) return;
-    const maximized = window.isMaximized();
-    saveWindowState(stateFile, { bounds: maximized ? (loadWindowState(stateFile).bounds ?? window.getBounds()) : window.getNormalBounds(), maximized });
+    // Normal bounds even when maximized, so un-maximizing next time lands where it was.
+    saveWindowState(stateFile, { bounds: window.getNormalBounds(), maximized: window.isMaximized() });
   };
   let timer: NodeJS.Timeout | undefined;
   const rememberSoon = () => (clearTimeout(timer), (timer = setTimeout(remember, 400)));

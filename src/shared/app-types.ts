@@ -22,7 +22,10 @@ export interface DatabaseSummary {
   /** The app's own id for this entry (stable across renames and moves of nothing). */
   id: string;
   path: string;
-  name: string;
+  /** What the person calls it: the file name without its extension. */
+  title: string;
+  /** This replica's human name (the device), stored in the database. */
+  replicaName: string;
   /** database_uuid, null while the file cannot be opened. */
   uuid: string | null;
   available: boolean;
@@ -100,6 +103,14 @@ export interface ChangeRef {
   entityType: string;
   entityId: string;
   attribute: string;
+  /** The row's human name (its title-like column), when it has one. */
+  label: string | null;
+}
+
+export interface RowLabel {
+  table: string;
+  entityId: string;
+  label: string;
 }
 
 export interface TransactionSummary {
@@ -109,6 +120,9 @@ export interface TransactionSummary {
   tables: string[];
   changes: number;
   entities: number;
+  /** Rows the transaction created and deleted (the rest it edited). */
+  created: number;
+  deleted: number;
   /** The first few changes, for the one-line description in the list. */
   preview: ChangeRef[];
 }
@@ -127,6 +141,8 @@ export interface TransactionPage {
 export interface TransactionDetail {
   summary: TransactionSummary;
   changes: HistoryEntry[];
+  /** Human names of the rows the changes touch. */
+  labels: RowLabel[];
   /** More changes exist than were returned (huge transactions are paged). */
   next: string | null;
 }
@@ -134,6 +150,7 @@ export interface TransactionDetail {
 export interface EntityTimeline {
   table: string;
   entityId: string;
+  label: string | null;
   exists: boolean;
   /** Latest value of every attribute, from the change log. */
   current: { attribute: string; value: string | null }[];
@@ -151,6 +168,7 @@ export interface AuthorInfo {
 export interface RevertItem {
   table: string;
   entityId: string;
+  label: string | null;
   /** 'set' restores one attribute, 'delete-row' undoes a creation, 'restore-row' undoes a deletion. */
   action: 'set' | 'delete-row' | 'restore-row';
   attribute: string;

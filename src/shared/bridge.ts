@@ -19,7 +19,8 @@ import { describeError, type TidemarkErrorDetail } from './errors';
 
 type DomainOf<M> = M extends `${infer D}.${string}` ? D : never;
 type Domain = DomainOf<Method>;
-type Call<M extends Method, R> = object extends InputArg<M> ? (input?: InputArg<M>) => R : (input: InputArg<M>) => R;
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- "{} fits" means every field is optional
+type Call<M extends Method, R> = {} extends InputArg<M> ? (input?: InputArg<M>) => R : (input: InputArg<M>) => R;
 
 export type Listen = <E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) => () => void;
 

@@ -47,6 +47,12 @@ const name = z.string().trim().min(1, 'give a name').max(100, 'use at most 100 c
 const table = z.string().min(1).max(256);
 const entityId = z.string().min(1).max(1024);
 const changeId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'not a change or transaction id');
+// Names the app itself creates: plain identifiers only (they are quoted anyway).
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'use letters, digits and _ (not starting with a digit)')
+  .refine((n) => !/^(zv_|sqlite_)/i.test(n), 'names starting with ZV_ or sqlite_ are reserved');
+const columnType = z.enum(['TEXT', 'INTEGER', 'REAL', 'NUMERIC', 'BLOB']);
 const time = z.number().int().min(0).max(8.64e15);
 const cell = z.union([z.string().max(1_000_000), z.number(), z.boolean(), z.null()]);
 const pageSize = (max: number) => z.number().int().min(1).max(max).optional();
@@ -65,13 +71,25 @@ export const contract = {
 
   'databases.list': method(z.strictObject({})).returns<DatabaseSummary[]>(),
   'databases.inspect': method(z.strictObject({ path })).returns<FileInspection>(),
-  'databases.create': method(z.strictObject({ path, name: name.optional() })).returns<DatabaseSummary>(),
+  /** Creates a new database file; `replicaName` names this device in it (default: the host name). */
+  'databases.create': method(z.strictObject({ path, replicaName: name.optional() })).returns<DatabaseSummary>(),
   /** Opens a Tidemark database, or adopts a plain SQLite file (adds Tidemark's ZV_ tables). */
   'databases.open': method(z.strictObject({ path })).returns<DatabaseSummary>(),
   /** Forgets the database in the app; the file is never deleted. */
   'databases.remove': method(z.strictObject({ databaseId })).returns<{ removed: boolean }>(),
-  'databases.rename': method(z.strictObject({ databaseId, name })).returns<DatabaseSummary>(),
+  /** Renames this device (replica) as other devices will see it. */
+  'databases.setReplicaName': method(z.strictObject({ databaseId, name })).returns<DatabaseSummary>(),
 
+  /** Creates a table with a text primary key (safe to create on any device), optionally tracked at once. */
+  'tables.create': method(
+    z.strictObject({
+      databaseId,
+      name: identifier,
+      key: identifier.optional(),
+      columns: z.array(z.strictObject({ name: identifier, type: columnType, notNull: z.boolean().optional() })).max(200),
+      track: z.boolean(),
+    }),
+  ).returns<TableSummary>(),
   'tables.list': method(z.strictObject({ databaseId })).returns<TableSummary[]>(),
   'tables.track': method(z.strictObject({ databaseId, tables: z.array(table).min(1).max(500) })).returns<
     { table: string; changes: number }[]
@@ -111,6 +129,8 @@ export const events = {
   commit: {} as CommitNotice,
   /** The list of databases, or one's name or availability, changed. */
   'databases.changed': {} as DatabaseSummary[],
+  /** Another program wrote to the file (schema or untracked tables too): views of it may be stale. */
+  'database.externalWrite': {} as { databaseId: string },
 } as const;
 
 export type Contract = typeof contract;

@@ -30,11 +30,11 @@ export interface AppService {
   info(): AppInfo;
   listDatabases(): DatabaseSummary[];
   inspect(path: string): FileInspection;
-  createDatabase(path: string, name?: string): DatabaseSummary;
+  createDatabase(path: string, replicaName?: string): DatabaseSummary;
   /** Opens a Tidemark database or adopts a plain SQLite file. */
   openDatabase(path: string): DatabaseSummary;
   removeDatabase(id: string): boolean;
-  renameDatabase(id: string, name: string): DatabaseSummary;
+  setReplicaName(id: string, name: string): DatabaseSummary;
   /** The open engine handle of a listed database; throws the reason it cannot open. */
   database(id: string): TidemarkDatabase;
   track(id: string, tables: readonly string[]): { table: string; changes: number }[];
@@ -86,7 +86,10 @@ export function createAppService(options: AppServiceOptions): AppService {
     const stopCommits = db.onCommit((event) =>
       emit({ name: 'commit', payload: { databaseId: entry.id, source: event.source, changes: event.changes, tables: event.tables } }),
     );
-    const stopWatching = options.watchFiles === false ? () => {} : watchExternalWrites(db, onError);
+    const stopWatching =
+      options.watchFiles === false
+        ? () => {}
+        : watchExternalWrites(db, () => emit({ name: 'database.externalWrite', payload: { databaseId: entry.id } }), onError);
     handles.set(entry.id, { db, release: () => (stopCommits(), stopWatching(), db.close()) });
     return db;
   };
@@ -94,12 +97,22 @@ export function createAppService(options: AppServiceOptions): AppService {
   const summary = (entry: DatabaseEntry): DatabaseSummary => {
     try {
       const db = attach(entry);
-      return { id: entry.id, path: entry.path, name: db.name(), uuid: db.uuid, available: true, error: null, trackedTables: db.trackedShapes().length };
+      return {
+        id: entry.id,
+        path: entry.path,
+        title: titleOf(entry.path),
+        replicaName: db.name(),
+        uuid: db.uuid,
+        available: true,
+        error: null,
+        trackedTables: db.trackedShapes().length,
+      };
     } catch (error) {
       return {
         id: entry.id,
         path: entry.path,
-        name: basename(entry.path, extname(entry.path)),
+        title: titleOf(entry.path),
+        replicaName: '',
         uuid: null,
         available: false,
         error: errorDetail(error),
@@ -135,13 +148,13 @@ export function createAppService(options: AppServiceOptions): AppService {
       const path = userPath(input);
       return inspectFile(path, state.databases.some((d) => samePath(d.path, path)));
     },
-    createDatabase(input, name) {
+    createDatabase(input, replicaName) {
       const path = userPath(input);
       if (existsSync(path)) {
         throw new TidemarkError({ kind: 'invalid-input', field: 'path', message: `a file already exists at ${path}`, hint: 'Choose another name, or use "Open" to add the existing file.' });
       }
       if (dirname(path) === databasesDirOf(dataDir)) mkdirSync(dirname(path), { recursive: true });
-      openDatabase(path, { create: true, name }).close();
+      openDatabase(path, { create: true, name: replicaName }).close();
       return add(path);
     },
     openDatabase(input) {
@@ -164,7 +177,7 @@ export function createAppService(options: AppServiceOptions): AppService {
       announce();
       return true;
     },
-    renameDatabase(id, name) {
+    setReplicaName(id, name) {
       const db = service.database(id);
       db.setName(name);
       announce();
@@ -209,6 +222,10 @@ export function createAppService(options: AppServiceOptions): AppService {
   };
   if (loaded.firstRun) persist();
   return service;
+}
+
+function titleOf(path: string): string {
+  return basename(path, extname(path)) || basename(path);
 }
 
 function canonical(path: string): string {

@@ -11,7 +11,7 @@ import type { TidemarkDatabase } from '../engine/database';
 
 const SETTLE_MS = 150;
 
-export function watchExternalWrites(db: TidemarkDatabase, onError: (error: unknown) => void = () => {}): () => void {
+export function watchExternalWrites(db: TidemarkDatabase, onWrite: () => void, onError: (error: unknown) => void = () => {}): () => void {
   const file = basename(db.path);
   const related = new Set([file, `${file}-wal`, `${file}-journal`]);
   let version = readVersion(db);
@@ -26,6 +26,7 @@ export function watchExternalWrites(db: TidemarkDatabase, onError: (error: unkno
       if (current === version) return;
       version = current;
       db.refresh(); // fires onCommit when captures became changes
+      onWrite(); // schema and untracked tables change without a commit event
     } catch (error) {
       onError(error);
     }

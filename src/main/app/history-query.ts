@@ -8,9 +8,10 @@
 // window never freezes and the UI simply asks again (TransactionPage.searchedTo).
 
 import type { Database, Statement } from 'better-sqlite3';
-import type { AuthorInfo, HistoryFilter, TransactionPage, TransactionSummary } from '../../shared/app-types';
+import type { AuthorInfo, ChangeRef, HistoryFilter, TransactionPage, TransactionSummary } from '../../shared/app-types';
 import type { TidemarkDatabase } from '../engine/database';
 import { lowestIdAt, timeOfId } from '../engine/hlc';
+import { createLabeler, type Labeler } from './row-labels';
 
 export const DEFAULT_TRANSACTIONS_PAGE = 100;
 /** Work per call before returning a partial page (keeps the main process responsive). */
@@ -57,6 +58,7 @@ export function queryTransactions(
   if (lower !== undefined) (where.push('id >= ?'), params.push(lower));
   const scan = prepared(db.sqlite, `SELECT id, author FROM ZV_TRANSACTION WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`);
   const matches = changeMatcher(db.sqlite, filter, text);
+  const label = createLabeler(db);
   const found: TransactionSummary[] = [];
 
   if (filter.table !== undefined && filter.entityId !== undefined) {
@@ -64,8 +66,8 @@ export function queryTransactions(
     for (const id of transactionsOfEntity(db.sqlite, filter.table, filter.entityId, upper, lower)) {
       const author = authorOf(db.sqlite, id);
       if (filter.author !== undefined && author !== filter.author) continue;
-      if (matches && !matches(id)) continue;
-      found.push(summarize(db.sqlite, id, author));
+      if (matches && !matches(id, id).has(id)) continue;
+      found.push(summarize(db.sqlite, id, author, label));
       if (found.length === limit) return { transactions: found, next: id, searchedTo: null };
     }
     return { transactions: found, next: null, searchedTo: null };
@@ -75,10 +77,11 @@ export function queryTransactions(
   let cursor = upper ?? '~';
   for (;;) {
     const chunk = scan.all(cursor, ...params, SCAN_CHUNK) as Array<{ id: string; author: string }>;
+    const hits = matches && chunk.length ? matches(chunk[chunk.length - 1]!.id, chunk[0]!.id) : null;
     for (const row of chunk) {
       cursor = row.id;
-      if (matches && !matches(row.id)) continue;
-      found.push(summarize(db.sqlite, row.id, row.author));
+      if (hits && !hits.has(row.id)) continue;
+      found.push(summarize(db.sqlite, row.id, row.author, label));
       if (found.length === limit) return { transactions: found, next: row.id, searchedTo: null };
     }
     if (chunk.length < SCAN_CHUNK) return { transactions: found, next: null, searchedTo: null };
@@ -86,8 +89,12 @@ export function queryTransactions(
   }
 }
 
-/** A predicate over transaction ids for the change-level filters, or null when there are none. */
-function changeMatcher(sqlite: Database, filter: HistoryFilter, text: string | undefined): ((id: string) => boolean) | null {
+/**
+ * The change-level filters as one query over a range of transaction ids (the
+ * by-transaction index), so a chunk of 500 transactions costs one query, not
+ * 500. Null when there are no change-level filters.
+ */
+function changeMatcher(sqlite: Database, filter: HistoryFilter, text: string | undefined): ((low: string, high: string) => Set<string>) | null {
   const clauses: string[] = [];
   const params: unknown[] = [];
   if (filter.table !== undefined) (clauses.push('entity_type = ?'), params.push(filter.table));
@@ -100,8 +107,11 @@ function changeMatcher(sqlite: Database, filter: HistoryFilter, text: string | u
     params.push(pattern, pattern, pattern, pattern, pattern);
   }
   if (clauses.length === 0) return null;
-  const statement = prepared(sqlite, `SELECT 1 FROM ZV_CHANGE WHERE transaction_id = ? AND ${clauses.join(' AND ')} LIMIT 1`).pluck();
-  return (id) => statement.get(id, ...params) !== undefined;
+  const statement = prepared(
+    sqlite,
+    `SELECT DISTINCT transaction_id FROM ZV_CHANGE WHERE transaction_id BETWEEN ? AND ? AND ${clauses.join(' AND ')}`,
+  ).pluck();
+  return (low, high) => new Set(statement.all(low, high, ...params) as string[]);
 }
 
 function transactionsOfEntity(sqlite: Database, table: string, entityId: string, upper?: string, lower?: string): string[] {
@@ -115,15 +125,18 @@ function authorOf(sqlite: Database, transactionId: string): string {
   return (prepared(sqlite, 'SELECT author FROM ZV_TRANSACTION WHERE id = ?').pluck().get(transactionId) as string | undefined) ?? '';
 }
 
-export function summarize(sqlite: Database, id: string, author: string): TransactionSummary {
+export function summarize(sqlite: Database, id: string, author: string, label: Labeler = () => null): TransactionSummary {
   const groups = prepared(
     sqlite,
-    'SELECT entity_type AS t, count(*) AS n, count(DISTINCT entity_id) AS e FROM ZV_CHANGE WHERE transaction_id = ? GROUP BY entity_type ORDER BY entity_type',
-  ).all(id) as Array<{ t: string; n: number; e: number }>;
+    `SELECT entity_type AS t, count(*) AS n, count(DISTINCT entity_id) AS e,
+       count(DISTINCT CASE WHEN attribute <> '_deleted' AND old_value IS NULL THEN entity_id END) AS c,
+       count(DISTINCT CASE WHEN attribute = '_deleted' AND new_value = '1' THEN entity_id END) AS d
+     FROM ZV_CHANGE WHERE transaction_id = ? GROUP BY entity_type ORDER BY entity_type`,
+  ).all(id) as Array<{ t: string; n: number; e: number; c: number; d: number }>;
   const preview = prepared(
     sqlite,
     'SELECT entity_type AS entityType, entity_id AS entityId, attribute FROM ZV_CHANGE WHERE transaction_id = ? ORDER BY id LIMIT 4',
-  ).all(id) as TransactionSummary['preview'];
+  ).all(id) as Omit<ChangeRef, 'label'>[];
   return {
     id,
     time: timeOfId(id) ?? 0,
@@ -131,7 +144,9 @@ export function summarize(sqlite: Database, id: string, author: string): Transac
     tables: groups.map((g) => g.t),
     changes: groups.reduce((n, g) => n + g.n, 0),
     entities: groups.reduce((n, g) => n + g.e, 0),
-    preview,
+    created: groups.reduce((n, g) => n + g.c, 0),
+    deleted: groups.reduce((n, g) => n + g.d, 0),
+    preview: preview.map((p) => ({ ...p, label: label(p.entityType, p.entityId) })),
   };
 }
 

@@ -9,6 +9,7 @@ import type { Change, WriteOp } from '../../shared/types';
 import type { TidemarkDatabase } from '../engine/database';
 import { MAX_PAGE } from '../engine/history';
 import { decodeValue } from '../engine/values';
+import { createLabeler, type Labeler } from './row-labels';
 
 /** Reverting more than this from the app would be one enormous write; the CLI is the place. */
 export const MAX_REVERT_CHANGES = 100_000;
@@ -47,7 +48,8 @@ export function planRevert(db: TidemarkDatabase, transactionId: string): RevertP
   }
 
   const items: RevertItem[] = [];
-  for (const group of byEntity.values()) items.push(...planEntity(db, group));
+  const label = createLabeler(db);
+  for (const group of byEntity.values()) items.push(...planEntity(db, group, label));
   return {
     transactionId,
     items,
@@ -58,15 +60,19 @@ export function planRevert(db: TidemarkDatabase, transactionId: string): RevertP
   };
 }
 
-function planEntity(db: TidemarkDatabase, changes: Change[]): RevertItem[] {
+function planEntity(db: TidemarkDatabase, changes: Change[], label: Labeler): RevertItem[] {
   const { entityType: table, entityId } = changes[0]!;
+  const name = label(table, entityId);
   const current = (attribute: string) => db.log.latest(table, entityId, attribute) ?? null;
   const alive = current('_deleted') !== '1';
   const deletion = changes.find((c) => c.attribute === '_deleted' && c.newValue === '1');
-  const created = changes.some((c) => c.oldValue === null || (c.attribute === '_deleted' && c.newValue === '0'));
+  // `_deleted` starts absent (old NULL) on a live row, so only a column without
+  // a previous value, or an explicit 0, says the transaction made the row.
+  const created = changes.some((c) => (c.attribute !== '_deleted' && c.oldValue === null) || (c.attribute === '_deleted' && c.newValue === '0'));
   const item = (partial: Pick<RevertItem, 'action' | 'attribute' | 'wrote' | 'current' | 'restore' | 'changedSince' | 'note'>): RevertItem => ({
     table,
     entityId,
+    label: name,
     ...partial,
   });
   // Edits made after the transaction to attributes it wrote.

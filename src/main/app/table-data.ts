@@ -7,6 +7,7 @@ import type { ColumnInfo, RowsPage, TableSummary, WriteSummary } from '../../sha
 import { TidemarkError } from '../../shared/errors';
 import type { TidemarkDatabase } from '../engine/database';
 import { listUserTables, quoteIdent } from '../engine/tables';
+import { changesPerTable } from './change-counts';
 import { decodeValue, encodeValue } from '../engine/values';
 
 interface XInfo {
@@ -35,12 +36,11 @@ export function describeColumns(db: TidemarkDatabase, table: string): ColumnInfo
 }
 
 export function listTables(db: TidemarkDatabase): TableSummary[] {
-  const status = db.status();
-  const byTable = new Map(status.tracked.map((t) => [t.table, t]));
+  db.refresh(); // captures from other programs count too
+  const changes = changesPerTable(db.sqlite);
   return db.tables().map((info) => {
     const columns = describeColumns(db, info.name);
     const keys = columns.filter((c) => c.primaryKey);
-    const tracked = byTable.get(info.name);
     return {
       name: info.name,
       tracked: info.tracked,
@@ -48,8 +48,8 @@ export function listTables(db: TidemarkDatabase): TableSummary[] {
       hint: info.hint ?? null,
       primaryKey: keys.length === 1 ? keys[0]!.name : null,
       columns,
-      rows: tracked ? tracked.rows : countRows(db, info.name),
-      changes: tracked?.changes ?? 0,
+      rows: countRows(db, info.name),
+      changes: changes.get(info.name) ?? 0,
     };
   });
 }

@@ -12,8 +12,8 @@ export const databaseHandlers = (service: AppService) =>
   ({
     'databases.list': () => service.listDatabases(),
     'databases.inspect': ({ path }) => service.inspect(path),
-    'databases.create': ({ path, name }) => service.createDatabase(path, name),
+    'databases.create': ({ path, replicaName }) => service.createDatabase(path, replicaName),
     'databases.open': ({ path }) => service.openDatabase(path),
     'databases.remove': ({ databaseId }) => ({ removed: service.removeDatabase(databaseId) }),
-    'databases.rename': ({ databaseId, name }) => service.renameDatabase(databaseId, name),
+    'databases.setReplicaName': ({ databaseId, name }) => service.setReplicaName(databaseId, name),
   }) satisfies Partial<Handlers>;

@@ -2,7 +2,9 @@
 
 import { TidemarkError } from '../../shared/errors';
 import type { AppService } from '../app/app-service';
+import { entityTimeline } from '../app/entity-timeline';
 import { listAuthors, queryTransactions, summarize } from '../app/history-query';
+import { createLabeler } from '../app/row-labels';
 import { applyRevert, planRevert } from '../app/revert';
 import type { Handlers } from './gate';
 
@@ -17,15 +19,16 @@ export const historyHandlers = (service: AppService) =>
         throw new TidemarkError({ kind: 'invalid-input', field: 'transactionId', message: 'no such transaction in this database', hint: 'Reload the history.' });
       }
       const page = db.history({ transactionId, before, limit: limit ?? 1000 });
-      return { summary: summarize(db.sqlite, transactionId, author), changes: page.entries, next: page.next };
+      const label = createLabeler(db);
+      const rows = new Map(page.entries.map((e) => [`${e.entityType}\0${e.entityId}`, e]));
+      const labels = [...rows.values()].flatMap((e) => {
+        const text = label(e.entityType, e.entityId);
+        return text ? [{ table: e.entityType, entityId: e.entityId, label: text }] : [];
+      });
+      return { summary: summarize(db.sqlite, transactionId, author, label), changes: page.entries, labels, next: page.next };
     },
-    'history.entity': ({ databaseId, table, entityId, before, limit }) => {
-      const db = service.database(databaseId);
-      const page = db.history({ table, entityId, before, limit: limit ?? 500 });
-      const current = db.log.latestOfEntity(table, entityId).filter((v) => v.attribute !== '_deleted');
-      const exists = db.log.hasEntity(table, entityId) && db.log.latest(table, entityId, '_deleted') !== '1';
-      return { table, entityId, exists, current: current.map(({ attribute, value }) => ({ attribute, value })), entries: page.entries, next: page.next };
-    },
+    'history.entity': ({ databaseId, table, entityId, before, limit }) =>
+      entityTimeline(service.database(databaseId), table, entityId, before, limit),
     'history.authors': ({ databaseId }) => listAuthors(service.database(databaseId)),
     'history.planRevert': ({ databaseId, transactionId }) => planRevert(service.database(databaseId), transactionId),
     'history.revert': ({ databaseId, transactionId, overwriteChangedSince }) =>
