@@ -3,49 +3,40 @@
 
 import { TidemarkError } from '../shared/errors';
 import { parseCommandLine, type Command } from './command';
-import { initCommand } from './commands/init';
-import { logCommand } from './commands/log';
-import { serveCommand } from './commands/serve';
-import { statusCommand } from './commands/status';
-import { trackCommand } from './commands/track';
-import { remoteCommand } from './commands/remote';
-import { reidentifyCommand } from './commands/reidentify';
-import { replicasCommand } from './commands/replicas';
-import { credentialsCommand } from './commands/credentials';
-import { acceptClockCommand } from './commands/accept-clock';
-import { gcCommand, snapshotCommand } from './commands/snapshot';
-import { conflictsCommand, resolveCommand } from './commands/conflicts';
-import { fingerprintCommand, rejectCommand, revokeCommand, trustCommand } from './commands/trust';
-import { syncCommand } from './commands/sync';
 import { createOutput, type Output } from './output';
 
-export const commands: Command[] = [
-  initCommand,
-  trackCommand,
-  statusCommand,
-  logCommand,
-  remoteCommand,
-  credentialsCommand,
-  syncCommand,
-  replicasCommand,
-  fingerprintCommand,
-  trustCommand,
-  rejectCommand,
-  revokeCommand,
-  acceptClockCommand,
-  conflictsCommand,
-  resolveCommand,
-  snapshotCommand,
-  gcCommand,
-  reidentifyCommand,
-  serveCommand,
-];
+// Commands load on demand: `tidemark status` need not load the S3 SDK or the
+// web server, which keeps every call quick.
+const loaders: Record<string, () => Promise<Command>> = {
+  init: async () => (await import('./commands/init')).initCommand,
+  track: async () => (await import('./commands/track')).trackCommand,
+  status: async () => (await import('./commands/status')).statusCommand,
+  log: async () => (await import('./commands/log')).logCommand,
+  remote: async () => (await import('./commands/remote')).remoteCommand,
+  credentials: async () => (await import('./commands/credentials')).credentialsCommand,
+  sync: async () => (await import('./commands/sync')).syncCommand,
+  replicas: async () => (await import('./commands/replicas')).replicasCommand,
+  fingerprint: async () => (await import('./commands/trust')).fingerprintCommand,
+  trust: async () => (await import('./commands/trust')).trustCommand,
+  reject: async () => (await import('./commands/trust')).rejectCommand,
+  revoke: async () => (await import('./commands/trust')).revokeCommand,
+  'accept-clock': async () => (await import('./commands/accept-clock')).acceptClockCommand,
+  conflicts: async () => (await import('./commands/conflicts')).conflictsCommand,
+  resolve: async () => (await import('./commands/conflicts')).resolveCommand,
+  snapshot: async () => (await import('./commands/snapshot')).snapshotCommand,
+  gc: async () => (await import('./commands/snapshot')).gcCommand,
+  reidentify: async () => (await import('./commands/reidentify')).reidentifyCommand,
+  serve: async () => (await import('./commands/serve')).serveCommand,
+};
 
-export function registerCommand(command: Command): void {
-  commands.push(command);
+export const commandNames = Object.keys(loaders);
+
+export function loadCommand(name: string): Promise<Command> | null {
+  return Object.hasOwn(loaders, name) ? loaders[name]!() : null;
 }
 
-function printHelp(out: Output): void {
+async function printHelp(out: Output): Promise<void> {
+  const commands = await Promise.all(commandNames.map((name) => loaders[name]!()));
   out.line('tidemark: keep your SQLite databases in sync across your devices, through a folder or an S3 bucket you own.');
   out.line();
   out.line('Usage:');
@@ -61,15 +52,15 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
   const [name, ...rest] = argv;
   const debug = argv.includes('--debug');
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    printHelp(out);
+    await printHelp(out);
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v') {
     out.line('tidemark 0.1.0');
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const loading = loadCommand(name);
+  if (!loading) {
     out.error({ kind: 'invalid-input', field: 'command', message: `unknown command "${name}"`, hint: 'Run `tidemark --help` for the list.' });
     return 2;
   }
@@ -78,6 +69,7 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
   const onSigint = () => interruptedResolve();
   process.once('SIGINT', onSigint);
   try {
+    const command = await loading;
     const { args, flags } = parseCommandLine(command, rest);
     if (flags.help) {
       out.line(`Usage: ${command.usage}`);
