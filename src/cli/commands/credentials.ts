@@ -35,26 +35,25 @@ async function readTwoLines(prompts: [string, string]): Promise<string[]> {
     },
   });
   const rl = createInterface({ input: process.stdin, output: interactive ? output : undefined, terminal: interactive });
-  const lines: string[] = [];
+  // One iterator for all lines: piped input may deliver both lines at once.
+  const lines = rl[Symbol.asyncIterator]();
+  const read: string[] = [];
   try {
     for (const prompt of prompts) {
       if (interactive) {
         process.stderr.write(prompt);
         muted = true;
       }
-      const line = await new Promise<string | null>((resolve) => {
-        rl.once('line', resolve);
-        rl.once('close', () => resolve(null));
-      });
+      const next = await lines.next();
       if (interactive) {
         muted = false;
         process.stderr.write('\n');
       }
-      if (line === null) break;
-      lines.push(line);
+      if (next.done) break;
+      read.push(next.value);
     }
   } finally {
     rl.close();
   }
-  return lines;
+  return read;
 }
