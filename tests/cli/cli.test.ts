@@ -148,6 +148,7 @@ describe.concurrent('tidemark track, status and log', () => {
       transactions: expect.any(Number),
       authors: 1,
       waiting: 0,
+      conflicts: 0,
     });
 
     expect(log.code).toBe(0);
