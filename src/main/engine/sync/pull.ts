@@ -15,9 +15,9 @@ import { decodeHead, descriptorKey, replicaOfHeadKey, type Head } from './head';
 import { readReplicas, saveAppliedPosition, saveClockWarning, saveHead, saveProblem, type ReplicaRow } from './sync-state';
 import type { SecretStore } from '../secrets/secret-store';
 import { isPublicKey } from '../trust/keys';
-import { adoptEndorsements, checkTrustedHead, isSelfSigned, readTrustedKeys } from '../trust/trust';
+import { adoptEndorsements, checkTrustedHead, isSelfSigned } from '../trust/trust';
 import type { ReplicaKeys } from '../trust/keys';
-import { heldEpochs, isSealed, openFile, readDataKey, sealedEpoch, storeDataKey, unwrapDataKey } from '../crypto/data-keys';
+import { MissingDataKey, openIfSealed, receiveDataKeys } from './sealed-batches';
 import type { SyncProblem, SyncProgress } from './sync';
 
 export interface PullContext {
@@ -186,33 +186,6 @@ function snapshotCovering(db: TidemarkDatabase, replica: string, candidates: Arr
 
 /** Changes stamped further ahead of this device's clock wait for the person (DESIGN.md 4.5). */
 export const CLOCK_QUARANTINE_MS = 24 * 60 * 60 * 1000;
-
-/** A trusted replica's batch is sealed with a data key this device does not hold yet. */
-class MissingDataKey extends Error {}
-
-async function openIfSealed(ctx: PullContext, body: Uint8Array, file: string): Promise<Uint8Array> {
-  if (!ctx.encrypted) return body;
-  if (!isSealed(body)) {
-    throw new TidemarkError({ kind: 'corrupt-file', file, reason: 'an unencrypted file in an encrypted dataset', hint: 'That replica must push again.' });
-  }
-  const key = await readDataKey(ctx.secrets, ctx.datasetUuid, sealedEpoch(body));
-  if (!key) throw new MissingDataKey(file);
-  return openFile(body, key, file);
-}
-
-/** Takes the data keys a trusted replica wrapped for us. */
-async function receiveDataKeys(ctx: PullContext, replica: string, head: Head): Promise<void> {
-  const ours = (head.keys ?? []).filter((k) => k.replica === ctx.db.uuid);
-  if (ours.length === 0) return;
-  const held = new Set(await heldEpochs(ctx.secrets, ctx.datasetUuid));
-  const wrapper = await readTrustedKeys(ctx.secrets, ctx.db, replica);
-  if (!wrapper) return;
-  for (const wrapped of ours) {
-    if (held.has(wrapped.epoch)) continue;
-    const key = unwrapDataKey(wrapped, ctx.db.uuid, wrapper.agreement, ctx.keys.agreementPrivate);
-    if (key) await storeDataKey(ctx.secrets, ctx.datasetUuid, wrapped.epoch, key);
-  }
-}
 
 /** Faults of one replica's files, as opposed to the remote being unreachable. */
 function isReplicaFault(error: TidemarkError): boolean {
