@@ -4,6 +4,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, nativeTheme, screen, session, shell } from 'electron';
 import { createAppService, type AppService } from './app/app-service';
+import { createKeychainSecretStore } from './engine/secrets/keychain-secret-store';
 import { userDataDir, windowStateFileOf } from './app/paths';
 import { registerElectronGate } from './ipc/electron-gate';
 import { createGate } from './ipc/gate';
@@ -35,7 +36,14 @@ if (!app.requestSingleInstanceLock()) {
 function start(): void {
   nativeTheme.themeSource = 'system'; // light/dark follow the OS; the CSS uses prefers-color-scheme
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  service = createAppService({ dataDir, host: 'electron', version: app.getVersion(), onError: log });
+  service = createAppService({
+    dataDir,
+    host: 'electron',
+    version: app.getVersion(),
+    onError: log,
+    secrets: createKeychainSecretStore(), // the OS keychain: keys and S3 credentials never touch the renderer
+    autoSync: { enabled: true },
+  });
   try {
     service.ensureWelcome();
   } catch (error) {

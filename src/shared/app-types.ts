@@ -32,6 +32,9 @@ export interface DatabaseSummary {
   /** Why the database cannot be opened right now, with what to do. */
   error: TidemarkErrorDetail | null;
   trackedTables: number;
+  /** Replicas waiting for approval, and concurrent edits not settled yet (badges). */
+  pendingReplicas: number;
+  openConflicts: number;
 }
 
 export interface FileInspection {

@@ -4,10 +4,8 @@
 // `window.tidemark`, the HTTP routes of `tidemark serve` and the renderer's
 // client are all generated from these keys, so a method exists everywhere or
 // nowhere. Adding a key without a handler fails the type check (src/main/ipc/handlers.ts).
-//
-// Sync slots in the same way once the engine has it: `remote.get/set/test`,
-// `sync.now`, `replicas.list/approve/reject/revoke`, with a pushed
-// `sync.progress` event. They are not listed until they work.
+// Sync, trust and conflicts are here too (remote.*, sync.*, replicas.*,
+// conflicts.*, snapshot.*, gc.*), with their shapes in ./sync-types.
 
 import { z } from 'zod';
 import type {
@@ -25,6 +23,19 @@ import type {
   WriteSummary,
 } from './app-types';
 import type { TidemarkErrorDetail } from './errors';
+import type {
+  ConflictsView,
+  PendingNotice,
+  RemoteTestResult,
+  RemoteView,
+  ReplicasView,
+  SnapshotInfo,
+  StorageReport,
+  SyncFinishedNotice,
+  SyncProgressNotice,
+  SyncRun,
+  SyncStatus,
+} from './sync-types';
 
 export interface MethodSpec<I extends z.ZodType, O> {
   input: I;
@@ -56,6 +67,25 @@ const columnType = z.enum(['TEXT', 'INTEGER', 'REAL', 'NUMERIC', 'BLOB']);
 const time = z.number().int().min(0).max(8.64e15);
 const cell = z.union([z.string().max(1_000_000), z.number(), z.boolean(), z.null()]);
 const pageSize = (max: number) => z.number().int().min(1).max(max).optional();
+
+const replica = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'not a replica id');
+const fingerprint = z.string().regex(/^[A-Z2-9]{4}(-[A-Z2-9]{4}){4}$/, 'not a fingerprint');
+// Printable ASCII without spaces: what access keys are made of (no newline can sneak into the keychain).
+const keyText = (max: number) => z.string().trim().min(1, 'enter it').max(max).regex(/^[\x21-\x7e]+$/, 'use the key as given, without spaces');
+const graceHours = z.number().int().min(0).max(100_000).optional();
+
+export const remoteDraft = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('folder'), path }),
+  z.strictObject({
+    kind: z.literal('s3'),
+    bucket: z.string().trim().min(3, 'give the bucket name').max(63),
+    prefix: z.string().trim().max(1024).refine((p) => !p.includes('\0'), 'a prefix cannot contain NUL'),
+    endpoint: z.string().trim().max(2048).regex(/^https?:\/\/[^\s/]+[^\s]*$/, 'use an http(s) URL, e.g. https://s3.example.com').nullable(),
+    region: z.string().trim().regex(/^[a-z0-9-]{1,40}$/, 'use a region name such as eu-central-1').nullable(),
+    pathStyle: z.boolean(),
+  }),
+]);
+const credentials = { accessKeyId: keyText(256), secretAccessKey: keyText(1024) };
 
 export const historyFilter = z.strictObject({
   table: table.optional(),
@@ -121,6 +151,49 @@ export const contract = {
   'history.revert': method(
     z.strictObject({ databaseId, transactionId: changeId, overwriteChangedSince: z.boolean() }),
   ).returns<WriteSummary>(),
+
+  /** The database's remote (never a secret), and the folder the form suggests. */
+  'remote.get': method(z.strictObject({ databaseId })).returns<RemoteView>(),
+  /** Points the database at a folder or S3 bucket; moving to another re-uploads this device's changes there. */
+  'remote.set': method(z.strictObject({ databaseId, remote: remoteDraft, encrypt: z.boolean() })).returns<RemoteView>(),
+  /** One LIST of the remote's replicas and a look at its dataset; a draft (with typed keys) is tested before saving. */
+  'remote.test': method(
+    z.strictObject({ databaseId, draft: remoteDraft.optional(), credentials: z.strictObject(credentials).optional() }),
+  ).returns<RemoteTestResult>(),
+  /** Stores the S3 keys in the OS keychain; only "set" ever comes back. */
+  'remote.setCredentials': method(z.strictObject({ databaseId, ...credentials })).returns<RemoteView>(),
+
+  /** Syncs now (joins a sync already running); progress arrives as `sync.progress` events. */
+  'sync.now': method(z.strictObject({ databaseId })).returns<SyncRun>(),
+  'sync.status': method(z.strictObject({ databaseId })).returns<SyncStatus>(),
+  /** Automatic sync for this database: every N minutes (null: never) and/or after changes. */
+  'sync.settings': method(
+    z.strictObject({ databaseId, intervalMinutes: z.number().int().min(1).max(1440).nullable(), onChange: z.boolean() }),
+  ).returns<SyncStatus>(),
+  /** Syncs and publishes a snapshot of the whole log, so a new device joins with one download. */
+  'snapshot.publish': method(z.strictObject({ databaseId })).returns<{ run: SyncRun; snapshot: SnapshotInfo | null }>(),
+  /** The remote's size, and which of this device's files a snapshot makes unnecessary. */
+  'gc.plan': method(z.strictObject({ databaseId, graceHours })).returns<StorageReport>(),
+  /** Deletes what the plan lists now (recomputed here, never taken from the caller). */
+  'gc.run': method(z.strictObject({ databaseId, graceHours })).returns<{ deleted: number; bytes: number; report: StorageReport }>(),
+
+  'replicas.list': method(z.strictObject({ databaseId })).returns<ReplicasView>(),
+  /** Trusts a replica; `fingerprint` is the one the person compared, refused if its keys changed since. */
+  'replicas.approve': method(z.strictObject({ databaseId, replica, fingerprint })).returns<ReplicasView>(),
+  'replicas.reject': method(z.strictObject({ databaseId, replica })).returns<ReplicasView>(),
+  'replicas.revoke': method(z.strictObject({ databaseId, replica })).returns<ReplicasView>(),
+  /** Accepts changes of a replica whose clock ran far ahead (they wait in quarantine until then). */
+  'replicas.acceptClock': method(z.strictObject({ databaseId, replica })).returns<ReplicasView>(),
+
+  'conflicts.list': method(z.strictObject({ databaseId, all: z.boolean().optional() })).returns<ConflictsView>(),
+  /** Settles a concurrent edit with mine, theirs, or a new value (JSON text), written as a new change. */
+  'conflicts.resolve': method(
+    z.strictObject({
+      databaseId,
+      id: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+      keep: z.union([z.literal('mine'), z.literal('theirs'), z.strictObject({ value: z.string().max(1_000_000) })]),
+    }),
+  ).returns<WriteSummary>(),
 } as const;
 
 /** Events main pushes to every window (no polling anywhere). */
@@ -131,6 +204,12 @@ export const events = {
   'databases.changed': {} as DatabaseSummary[],
   /** Another program wrote to the file (schema or untracked tables too): views of it may be stale. */
   'database.externalWrite': {} as { databaseId: string },
+  /** A sync started or moved on (throttled). */
+  'sync.progress': {} as SyncProgressNotice,
+  /** A sync ended, well or not, with the database's new sync status. */
+  'sync.finished': {} as SyncFinishedNotice,
+  /** Replicas waiting for the person to approve them (after each sync and decision). */
+  'replicas.pending': {} as PendingNotice,
 } as const;
 
 export type Contract = typeof contract;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { createAppService, type AppService } from '../../src/main/app/app-service';
+import { createMemorySecretStore, type SecretStore } from '../../src/main/engine/secrets/secret-store';
 import { createGate, type Gate } from '../../src/main/ipc/gate';
 import { createHandlers } from '../../src/main/ipc/handlers';
 import { buildBridge, unwrapBridge, type Api, type Bridge } from '../../src/shared/bridge';
@@ -24,9 +25,25 @@ export interface TestApp {
   cleanup(): void;
 }
 
-export function createTestApp(options: { watchFiles?: boolean } = {}): TestApp {
+export interface TestAppOptions {
+  watchFiles?: boolean;
+  /** The device's keychain (default: a fresh memory store). */
+  secrets?: SecretStore;
+  autoSync?: { enabled: boolean; debounceMs?: number; startupDelayMs?: number };
+  env?: NodeJS.ProcessEnv;
+}
+
+export function createTestApp(options: TestAppOptions = {}): TestApp {
   const dir = mkdtempSync(join(tmpdir(), 'tidemark-app-'));
-  const service = createAppService({ dataDir: join(dir, 'data'), host: 'browser', version: '0.0.0-test', watchFiles: options.watchFiles ?? false });
+  const service = createAppService({
+    dataDir: join(dir, 'data'),
+    host: 'browser',
+    version: '0.0.0-test',
+    watchFiles: options.watchFiles ?? false,
+    secrets: options.secrets ?? createMemorySecretStore(),
+    autoSync: options.autoSync,
+    env: options.env ?? {},
+  });
   const gate = createGate(createHandlers(service));
   const bridge = buildBridge(
     (method, input) => gate.call(method, input),

@@ -89,7 +89,18 @@ describe('history over 1,000,000 changes', () => {
   });
 
   it('answers table, entity, author and time filters quickly', async () => {
-    const archive = await timed(() => page({ table: 'archive' }, undefined, 20));
+    // A change-level filter may stop at its time budget on a busy machine and say how far it
+    // searched: follow it, as the store does, and time the whole answer.
+    const archive = await timed(async () => {
+      const found: TransactionPage['transactions'] = [];
+      let before: string | undefined;
+      for (;;) {
+        const next = await page({ table: 'archive' }, before, 20 - found.length);
+        found.push(...next.transactions);
+        if (next.searchedTo === null || next.next === null || found.length >= 20) return { transactions: found };
+        before = next.next;
+      }
+    });
     expect(archive.value.transactions.map((t) => t.id)).toEqual(Array.from({ length: 20 }, (_, i) => idAt(TRANSACTIONS - 50 - i * 50)));
     expect(archive.ms).toBeLessThan(FAST_MS);
 

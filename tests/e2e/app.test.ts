@@ -184,9 +184,9 @@ describe('Tidemark in a browser', () => {
     await expect.poll(() => grid().getByText('Green salad').count()).toBe(0);
   });
 
-  it('shows an honest sync screen', async () => {
+  it('offers a folder or an S3 bucket on the sync screen', async () => {
     await page.getByRole('tab', { name: 'Sync' }).click();
-    await expect.poll(() => page.getByText('Set up a remote to sync').count()).toBe(1);
+    await expect.poll(() => page.getByText('Sync Recipes across your devices').count()).toBe(1);
     await shot(page, '12-sync');
   });
 

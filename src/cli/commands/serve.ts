@@ -4,6 +4,7 @@ import { createAppService } from '../../main/app/app-service';
 import { userDataDir } from '../../main/app/paths';
 import { createGate } from '../../main/ipc/gate';
 import { createHandlers } from '../../main/ipc/handlers';
+import { createKeychainSecretStore } from '../../main/engine/secrets/keychain-secret-store';
 import { startHttpServer } from '../../main/server/http-server';
 import { ensureRendererBuilt, packageVersion, projectRoot } from '../../main/server/renderer-build';
 import { positiveInteger, type Command } from '../command';
@@ -11,8 +12,8 @@ import { positiveInteger, type Command } from '../command';
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'Open the app in a browser: serves the UI on 127.0.0.1 with a private access token',
-  usage: 'tidemark serve [--port N] [--data-dir DIR] [--open <db>]',
-  options: { port: { type: 'string' }, 'data-dir': { type: 'string' }, open: { type: 'string' } },
+  usage: 'tidemark serve [--port N] [--data-dir DIR] [--open <db>] [--keychain-service NAME]',
+  options: { port: { type: 'string' }, 'data-dir': { type: 'string' }, open: { type: 'string' }, 'keychain-service': { type: 'string' } },
   args: { min: 0, max: 0 },
   async run({ flags, out, interrupted }) {
     const port = flags.port === undefined ? 0 : positiveInteger(flags.port, 'port', 65_535);
@@ -26,6 +27,10 @@ export const serveCommand: Command = {
       host: 'browser',
       version: packageVersion(root),
       onError: (error) => process.stderr.write(`tidemark serve: ${(error as Error)?.stack ?? String(error)}\n`),
+      // The OS keychain, as in the desktop app. --keychain-service (or TIDEMARK_KEYCHAIN_SERVICE)
+      // keeps a test's keys apart from the person's own.
+      secrets: createKeychainSecretStore(typeof flags['keychain-service'] === 'string' ? flags['keychain-service'] : undefined),
+      autoSync: { enabled: true },
     });
     try {
       // Like the desktop app on the person's own data folder: a first run gets the sample.

@@ -8,11 +8,15 @@ import type { AppInfo, DatabaseSummary, FileInspection } from '../../shared/app-
 import type { EventName, EventPayload } from '../../shared/contract';
 import { TidemarkError, type TidemarkErrorDetail } from '../../shared/errors';
 import { openDatabase, type TidemarkDatabase } from '../engine/database';
+import type { SecretStore } from '../engine/secrets/secret-store';
 import { loadState, newDatabaseId, saveState, type AppState, type DatabaseEntry } from './app-state';
 import { watchExternalWrites } from './external-writes';
 import { inspectFile } from './inspect-file';
 import { databasesDirOf, remoteFolderOf, resolveUserPath, stateFileOf } from './paths';
+import type { RemoteContext } from './remote-config';
+import { createReplicaViews, openConflicts, pendingReplicas, type ReplicaViews } from './replica-views';
 import { createSampleDatabase } from './sample-database';
+import { createSyncController, type SyncController } from './sync-controller';
 
 export type AppEvent = { [E in EventName]: { name: E; payload: EventPayload<E> } }[EventName];
 
@@ -24,6 +28,12 @@ export interface AppServiceOptions {
   watchFiles?: boolean;
   /** Where unexpected errors go (a log); they never reach the UI as stack traces. */
   onError?: (error: unknown) => void;
+  /** Private keys, trusted keys and S3 credentials: the OS keychain in the app, memory in tests. */
+  secrets: SecretStore;
+  /** AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY here override the keychain (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Automatic sync (interval, on change, folder watching); off unless enabled. */
+  autoSync?: { enabled: boolean; debounceMs?: number; startupDelayMs?: number };
 }
 
 export interface AppService {
@@ -42,6 +52,10 @@ export interface AppService {
   /** First run only: the sample database and the default remote folder. */
   ensureWelcome(): DatabaseSummary | null;
   onEvent(listener: (event: AppEvent) => void): () => void;
+  /** Remote operations, one at a time per database, and automatic sync. */
+  sync: SyncController;
+  replicas: ReplicaViews;
+  remoteContext: RemoteContext;
   close(): void;
 }
 
@@ -58,6 +72,11 @@ export function createAppService(options: AppServiceOptions): AppService {
   const handles = new Map<string, Handle>();
   const listeners = new Set<(event: AppEvent) => void>();
   const onError = options.onError ?? (() => {});
+  const remoteContext: RemoteContext = {
+    secrets: options.secrets,
+    env: options.env ?? process.env,
+    remoteRoot: state.remoteFolder ?? remoteFolderOf(dataDir),
+  };
 
   const emit = (event: AppEvent) => {
     for (const listener of listeners) {
@@ -83,14 +102,16 @@ export function createAppService(options: AppServiceOptions): AppService {
     const existing = handles.get(entry.id);
     if (existing) return existing.db;
     const db = openDatabase(entry.path, { requireInitialized: true });
-    const stopCommits = db.onCommit((event) =>
-      emit({ name: 'commit', payload: { databaseId: entry.id, source: event.source, changes: event.changes, tables: event.tables } }),
-    );
+    const stopCommits = db.onCommit((event) => {
+      emit({ name: 'commit', payload: { databaseId: entry.id, source: event.source, changes: event.changes, tables: event.tables } });
+      if (event.source === 'local') sync.localCommit(entry.id);
+    });
     const stopWatching =
       options.watchFiles === false
         ? () => {}
         : watchExternalWrites(db, () => emit({ name: 'database.externalWrite', payload: { databaseId: entry.id } }), onError);
     handles.set(entry.id, { db, release: () => (stopCommits(), stopWatching(), db.close()) });
+    if (state.databases.includes(entry)) sync.planned(entry.id, { startup: true });
     return db;
   };
 
@@ -106,6 +127,8 @@ export function createAppService(options: AppServiceOptions): AppService {
         available: true,
         error: null,
         trackedTables: db.trackedShapes().length,
+        pendingReplicas: pendingReplicas(db).length,
+        openConflicts: openConflicts(db),
       };
     } catch (error) {
       return {
@@ -117,6 +140,8 @@ export function createAppService(options: AppServiceOptions): AppService {
         available: false,
         error: errorDetail(error),
         trackedTables: 0,
+        pendingReplicas: 0,
+        openConflicts: 0,
       };
     }
   };
@@ -130,9 +155,21 @@ export function createAppService(options: AppServiceOptions): AppService {
     attach(entry); // throws before the entry is listed when the file cannot be used
     state.databases.push(entry);
     persist();
+    sync.planned(entry.id, { startup: true });
     announce();
     return summary(entry);
   };
+
+  const sync = createSyncController({
+    context: remoteContext,
+    database: (id) => service.database(id),
+    entry: entryOf,
+    persist,
+    emit,
+    announce,
+    onError,
+    auto: options.autoSync,
+  });
 
   const service: AppService = {
     info: () => ({
@@ -170,6 +207,7 @@ export function createAppService(options: AppServiceOptions): AppService {
     removeDatabase(id) {
       const index = state.databases.findIndex((d) => d.id === id);
       if (index < 0) return false;
+      sync.forget(id);
       handles.get(id)?.release();
       handles.delete(id);
       state.databases.splice(index, 1);
@@ -203,6 +241,7 @@ export function createAppService(options: AppServiceOptions): AppService {
       const remote = remoteFolderOf(dataDir);
       mkdirSync(remote, { recursive: true });
       state.remoteFolder = remote;
+      remoteContext.remoteRoot = remote;
       persist();
       const path = join(databasesDirOf(dataDir), 'Getting started.db');
       if (existsSync(path)) return add(path);
@@ -214,7 +253,11 @@ export function createAppService(options: AppServiceOptions): AppService {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    sync,
+    replicas: createReplicaViews(options.secrets),
+    remoteContext,
     close() {
+      sync.close();
       for (const handle of handles.values()) handle.release();
       handles.clear();
       listeners.clear();

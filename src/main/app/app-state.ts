@@ -5,11 +5,17 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { SyncRun, SyncSettings } from '../../shared/sync-types';
 
 export interface DatabaseEntry {
   id: string;
   path: string;
   addedAt: string;
+  /** Automatic sync as the person chose it (absent: the defaults for the remote's kind). */
+  sync?: SyncSettings;
+  /** The last sync's outcome, shown after a restart. */
+  lastSync?: SyncRun;
+  lastSuccess?: string;
 }
 
 export interface AppState {

@@ -154,11 +154,15 @@ export function summarize(sqlite: Database, id: string, author: string, label: L
 export function listAuthors(db: TidemarkDatabase, max = 1000): AuthorInfo[] {
   const next = prepared(db.sqlite, 'SELECT min(author) FROM ZV_TRANSACTION WHERE author > ?').pluck();
   const authors: AuthorInfo[] = [];
+  // Other replicas' names arrive with their heads (ZV_REPLICA), once synced.
+  const names = new Map(
+    (db.sqlite.prepare("SELECT replica, name FROM ZV_REPLICA WHERE name != ''").all() as { replica: string; name: string }[]).map((r) => [r.replica, r.name]),
+  );
   let last = '';
   while (authors.length < max) {
     const author = next.get(last) as string | null;
     if (author === null) break;
-    authors.push({ uuid: author, isSelf: author === db.uuid, name: author === db.uuid ? db.name() : null });
+    authors.push({ uuid: author, isSelf: author === db.uuid, name: author === db.uuid ? db.name() : (names.get(author) ?? null) });
     last = author;
   }
   if (!authors.some((a) => a.isSelf)) authors.unshift({ uuid: db.uuid, isSelf: true, name: db.name() });

@@ -4,9 +4,9 @@
 // one transaction: triggers cannot see where a writer's transaction began.
 //
 // Pending rows are read in pages (a bulk import can leave millions), and what
-// the replica holds is asked of the log itself: every change this flush made
-// is already in it, and local ids are always the newest, so the log's latest
-// value is the current one without a cache growing with the flush.
+// the replica holds is asked of the log itself: local ids are always the
+// newest, so once this flush's queued changes are written the log's latest
+// value is the current one, without a cache growing with the flush.
 
 import type { Database, Statement } from 'better-sqlite3';
 import type { ChangeLog } from './change-log';
@@ -20,15 +20,6 @@ export interface FlushResult {
   transactionId: string | null;
   changes: number;
   tables: Set<string>;
-}
-
-/** The values the replica holds, read from the log (which already has this transaction's changes). */
-export function createWorkingState(log: ChangeLog) {
-  return {
-    current: (type: string, id: string, attribute: string): string | null => log.latest(type, id, attribute) ?? null,
-    /** Whether the row exists as far as the log knows. */
-    isAlive: (type: string, id: string) => log.hasEntity(type, id) && log.latest(type, id, '_deleted') !== '1',
-  };
 }
 
 interface FlushStatements {
@@ -67,12 +58,17 @@ export function flushPending(db: Database, log: ChangeLog, hlc: Hlc, author: str
 
   const transactionId = hlc.next();
   log.insertTransaction(transactionId, author);
+  // Changes go to the log 64 per statement; a read of an entity with queued changes flushes first.
+  const writer = log.writer();
   const emit = (type: string, id: string, attribute: string, oldValue: string | null, newValue: string) => {
-    log.insertChange({ id: hlc.next(), transactionId, entityType: type, entityId: id, attribute, oldValue, newValue });
+    writer.add({ id: hlc.next(), transactionId, entityType: type, entityId: id, attribute, oldValue, newValue });
     result.changes += 1;
     result.tables.add(type);
   };
-  const current = (type: string, id: string, attribute: string) => log.latest(type, id, attribute) ?? null;
+  const current = (type: string, id: string, attribute: string) => {
+    if (writer.isQueued(type, id)) writer.flush();
+    return log.latest(type, id, attribute) ?? null;
+  };
 
   // Consecutive insert rows of one entity are one INSERT (the trigger writes
   // one row per column); whether the row was alive is decided once for it.
@@ -84,6 +80,9 @@ export function flushPending(db: Database, log: ChangeLog, hlc: Hlc, author: str
   let lastSeq = 0n;
 
   while (rows.length > 0) {
+    // Whether the log held each inserted entity as this page starts, asked 64 at a time.
+    const knownAtStart = knownEntitiesOf(log, rows);
+    writer.mark();
     for (const row of rows) {
       const op = row[1] as string;
       const type = row[2] as string;
@@ -102,8 +101,8 @@ export function flushPending(db: Database, log: ChangeLog, hlc: Hlc, author: str
         if (insertEntity !== entity || insertSeen.has(attribute)) {
           insertEntity = entity;
           insertSeen.clear();
-          // A row the log never saw needs one look; a known one a second for its _deleted.
-          const known = log.hasEntity(type, id);
+          // A row the log never saw needs no look at its _deleted.
+          const known = knownAtStart.has(entity) || writer.wasAdded(type, id);
           insertDeleted = known ? current(type, id, '_deleted') : null;
           insertWasAlive = known && insertDeleted !== '1';
           // Writing a deleted row again brings it back (DESIGN.md 1).
@@ -127,6 +126,7 @@ export function flushPending(db: Database, log: ChangeLog, hlc: Hlc, author: str
         if (!insertWasAlive || oldValue !== newValue) emit(type, id, attribute, oldValue, newValue);
       }
     }
+    writer.flush();
     lastSeq = rows[rows.length - 1]![0] as bigint;
     rows = rows.length < PAGE ? [] : (statements.page.all(lastSeq) as unknown[][]);
   }
@@ -138,4 +138,23 @@ export function flushPending(db: Database, log: ChangeLog, hlc: Hlc, author: str
   }
   result.transactionId = transactionId;
   return result;
+}
+
+/** The `type\0id` keys of the entities inserted on this page that the log holds changes of. */
+function knownEntitiesOf(log: ChangeLog, rows: unknown[][]): Set<string> {
+  const idsByType = new Map<string, Set<string>>();
+  for (const row of rows) {
+    if (row[1] !== 'insert') continue;
+    const type = row[2] as string;
+    let ids = idsByType.get(type);
+    if (!ids) idsByType.set(type, (ids = new Set()));
+    ids.add(row[3] as string);
+  }
+  const known = new Set<string>();
+  for (const [type, set] of idsByType) {
+    const ids = [...set];
+    const flags = log.knownEntities(type, ids);
+    for (let i = 0; i < ids.length; i++) if (flags[i]) known.add(`${type}\0${ids[i]}`);
+  }
+  return known;
 }

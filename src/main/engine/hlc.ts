@@ -60,6 +60,9 @@ export function createHlc(options: { now: () => number; seen?: string | null }):
   const random = createRandomPool();
   let lastMs = 0;
   let counter = 0;
+  // The time part of the id changes once per millisecond, not once per id.
+  let prefixMs = -1;
+  let prefix = '';
 
   const observe = (id: string): ClockWarning | null => {
     const parsed = parseUuid7(id);
@@ -87,7 +90,11 @@ export function createHlc(options: { now: () => number; seen?: string | null }):
       } else {
         counter += 1;
       }
-      return formatUuid7(lastMs, counter, Math.floor(random() * 2 ** 32));
+      if (lastMs !== prefixMs) {
+        prefixMs = lastMs;
+        prefix = timePrefix(lastMs);
+      }
+      return prefix + counterAndRandom(counter, Math.floor(random() * 2 ** 32));
     },
     observe,
     lastMs: () => lastMs,
@@ -95,14 +102,39 @@ export function createHlc(options: { now: () => number; seen?: string | null }):
 }
 
 export function formatUuid7(ms: number, counter: number, random32: number): string {
-  const high12 = Math.floor(counter / COUNTER_LOW);
-  const low30 = counter % COUNTER_LOW;
+  return timePrefix(ms) + counterAndRandom(counter, random32);
+}
+
+// Ids are made a million at a time when a large import is captured: format
+// them from a table of hex pairs (about 8x faster than toString/padStart).
+const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX_DIGITS = '0123456789abcdef';
+
+/** `tttttttt-tttt-7`: the 48-bit millisecond field and the version digit. */
+function timePrefix(ms: number): string {
   const time = ms.toString(16).padStart(12, '0');
-  const randA = high12.toString(16).padStart(3, '0');
-  // Variant bits 0b10 sit above the 30 low counter bits.
-  const upper = (0x80000000 + low30).toString(16);
-  const lower = (random32 >>> 0).toString(16).padStart(8, '0');
-  return `${time.slice(0, 8)}-${time.slice(8)}-7${randA}-${upper.slice(0, 4)}-${upper.slice(4)}${lower}`;
+  return `${time.slice(0, 8)}-${time.slice(8)}-7`;
+}
+
+/** `ccc-vccc-ccccrrrrrrrr`: the 42-bit counter (variant bits 0b10 above its low 30) and 32 random bits. */
+function counterAndRandom(counter: number, random32: number): string {
+  const high12 = Math.floor(counter / COUNTER_LOW);
+  const upper = (0x80000000 + (counter % COUNTER_LOW)) >>> 0;
+  const lower = random32 >>> 0;
+  return (
+    HEX_DIGITS[high12 >> 8]! +
+    HEX_PAIRS[high12 & 255]! +
+    '-' +
+    HEX_PAIRS[upper >>> 24]! +
+    HEX_PAIRS[(upper >>> 16) & 255]! +
+    '-' +
+    HEX_PAIRS[(upper >>> 8) & 255]! +
+    HEX_PAIRS[upper & 255]! +
+    HEX_PAIRS[lower >>> 24]! +
+    HEX_PAIRS[(lower >>> 16) & 255]! +
+    HEX_PAIRS[(lower >>> 8) & 255]! +
+    HEX_PAIRS[lower & 255]!
+  );
 }
 
 const UUID7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -46,6 +46,43 @@ export function decodeValue(text: string | null): SqliteValue {
   return number;
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const JSON_INTEGER = /^-?(?:0|[1-9]\d*)$/;
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * Whether `text` is the JSON text of a value one SQLite cell holds, in the forms
+ * encodeValue writes: null, a 64-bit integer, a number (1e999 for Infinity), a
+ * string, or {"$blob":"<base64>"}. Remote changes are checked with this before
+ * they reach the log: decodeValue would throw on anything else (an object, an
+ * array, true, an integer beyond 64 bits), and one such value would stop every
+ * later sync of the replica that received it.
+ */
+export function isValueText(text: string): boolean {
+  if (text === 'null' || text === '1e999' || text === '-1e999') return true;
+  const first = text.charCodeAt(0);
+  if (first === 34 /* " */ || first === 123 /* { */) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    if (first === 34) return typeof parsed === 'string';
+    const keys = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? Object.keys(parsed) : [];
+    const blob = (parsed as { $blob?: unknown } | null)?.$blob;
+    return keys.length === 1 && keys[0] === '$blob' && typeof blob === 'string' && BASE64.test(blob);
+  }
+  if (JSON_INTEGER.test(text)) {
+    if (text.length > 20) return false; // 64 bits are at most 19 digits and a sign
+    const value = BigInt(text);
+    return value >= INT64_MIN && value <= INT64_MAX;
+  }
+  return JSON_NUMBER.test(text); // never NaN; beyond a double it is Infinity, as SQLite reads it
+}
+
 /** A value for people: short, readable, never the raw JSON of a blob. */
 export function displayValue(text: string | null): string {
   if (text === null) return '∅';

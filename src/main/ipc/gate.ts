@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import { contract, isMethod, type Input, type Method, type Output, type Result } from '../../shared/contract';
 import { TidemarkError, type TidemarkErrorDetail } from '../../shared/errors';
+import { forApp } from '../app/app-hints';
 
 export type Handler<M extends Method> = (input: Input<M>) => Output<M> | Promise<Output<M>>;
 export type Handlers = { [M in Method]: Handler<M> };
@@ -32,7 +33,7 @@ export function createGate(handlers: Handlers, options: GateOptions = {}): Gate 
         const handler = handlers[method] as (input: unknown) => unknown;
         return { ok: true, value: await handler(parsed.data) };
       } catch (error) {
-        if (error instanceof TidemarkError) return fail(error.detail);
+        if (error instanceof TidemarkError) return fail(forApp(error.detail)); // hints for a window, not a terminal
         options.onInternalError?.(method, error);
         return fail({ kind: 'internal', message: (error as Error)?.message ?? String(error), hint: 'Try again; if it persists, report it with the steps that led here.' });
       }

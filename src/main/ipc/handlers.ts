@@ -6,6 +6,8 @@ import { appHandlers, databaseHandlers } from './app';
 import { rowHandlers, tableHandlers } from './data';
 import type { Handlers } from './gate';
 import { historyHandlers } from './history';
+import { conflictHandlers, replicaHandlers } from './replicas';
+import { remoteHandlers, syncHandlers } from './sync';
 
 export function createHandlers(service: AppService): Handlers {
   return {
@@ -14,5 +16,9 @@ export function createHandlers(service: AppService): Handlers {
     ...tableHandlers(service),
     ...rowHandlers(service),
     ...historyHandlers(service),
+    ...remoteHandlers(service),
+    ...syncHandlers(service),
+    ...replicaHandlers(service),
+    ...conflictHandlers(service),
   } satisfies Handlers;
 }

@@ -15,6 +15,8 @@ import './features/data/data.css';
 import './features/history/history.css';
 import './features/history/detail.css';
 import './features/sync/sync.css';
+import './features/replicas/replicas.css';
+import './features/conflicts/conflicts.css';
 
 const stores = createStores(api, window.localStorage);
 

@@ -45,13 +45,13 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-export async function serve(options: { open?: string; dataDir?: string } = {}): Promise<Served> {
+export async function serve(options: { open?: string; dataDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Served> {
   await ensureBuilt();
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tidemark-e2e-'));
   // Without --port, serve takes a free random port.
   const args = [join(ROOT, 'bin/tidemark.mjs'), 'serve', '--data-dir', dataDir];
   if (options.open) args.push('--open', options.open);
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   const url = await new Promise<string>((resolveUrl, reject) => {

@@ -8,6 +8,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { TidemarkError } from '../../../shared/errors';
 import type { Change } from '../../../shared/types';
 import { isUuid7 } from '../hlc';
+import { isValueText } from '../values';
 import { sha256Hex } from './hash';
 
 export const BATCH_FORMAT = 1;
@@ -83,10 +84,42 @@ export function encodeBatch(changes: readonly Change[], header: Omit<BatchMeta, 
   }
 }
 
+/** A batch file opened for reading: its metadata checked, its changes read as they are needed. */
+export interface OpenedBatch {
+  meta: BatchMeta;
+  /**
+   * The changes in id order, `size` at a time, each row checked as it is read.
+   * The count and the first and last ids are checked after the last row: a
+   * caller applying chunks as they come does so in one transaction, which the
+   * error of a damaged file rolls back.
+   */
+  chunks(size?: number): Generator<Change[]>;
+  close(): void;
+}
+
+/** Changes per chunk when a batch is streamed. */
+export const BATCH_CHUNK = 10_000;
+
 export function decodeBatch(bytes: Uint8Array, file: string): DecodedBatch {
+  const batch = openBatch(bytes, file);
+  try {
+    const changes: Change[] = [];
+    for (const chunk of batch.chunks()) for (const change of chunk) changes.push(change);
+    return { meta: batch.meta, changes };
+  } finally {
+    batch.close();
+  }
+}
+
+/**
+ * Opens a batch without reading its changes: a pull can apply them chunk by
+ * chunk (db.applyChunks) and never hold a batch of 100,000 changes as objects.
+ */
+export function openBatch(bytes: Uint8Array, file: string): OpenedBatch {
   const corrupt = (reason: string) =>
     new TidemarkError({ kind: 'corrupt-file', file, reason, hint: 'The replica that wrote it must push again; its changes are not applied until then.' });
-  let inflated: Buffer;
+  const unreadable = (error: unknown) => (error instanceof TidemarkError ? error : corrupt(`unreadable (${(error as Error).message})`));
+  let inflated: Buffer | null;
   try {
     inflated = gunzipSync(bytes, { maxOutputLength: MAX_INFLATED_BYTES });
   } catch (error) {
@@ -98,39 +131,146 @@ export function decodeBatch(bytes: Uint8Array, file: string): DecodedBatch {
   } catch {
     throw corrupt('not a SQLite database');
   }
+  inflated = null; // SQLite holds its own copy
+  let meta: BatchMeta;
+  const authors = new Map<string, string>();
   try {
-    const meta = readMeta(db, corrupt);
+    // Only the schema is read until it is known to hold plain tables: a view,
+    // a generated column or a virtual table would run SQL of the file's author.
+    db.pragma('trusted_schema = OFF');
+    assertPlainTables(db, BATCH_COLUMNS, corrupt, ['ZV_BATCH']); // a newer format may hold more
+    meta = readMeta(db, corrupt);
     if (meta.format > BATCH_FORMAT) {
       throw new TidemarkError({ kind: 'newer-format', file, format: meta.format, hint: 'Update Tidemark on this device to read it.' });
     }
-    const authors = new Map<string, string>();
+    assertPlainTables(db, BATCH_COLUMNS, corrupt);
     for (const row of db.prepare('SELECT id, author FROM ZV_TRANSACTION').all() as Array<{ id: unknown; author: unknown }>) {
       if (typeof row.id !== 'string' || row.author !== meta.author) throw corrupt('a transaction by another author');
+      // A transaction is stamped before its changes: a later id would only move clocks forward.
+      if (!isUuid7(row.id) || row.id > meta.last) throw corrupt('a transaction id outside the batch');
       authors.set(row.id, row.author);
     }
-    const rows = db
-      .prepare('SELECT id, transaction_id, entity_type, entity_id, attribute, old_value, new_value FROM ZV_CHANGE ORDER BY id')
-      .raw(true)
-      .all() as unknown[][];
-    const changes: Change[] = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const [id, transactionId, entityType, entityId, attribute, oldValue, newValue] = rows[i]!;
-      if (typeof id !== 'string' || !isUuid7(id) || id < meta.first || id > meta.last) throw corrupt('a change id outside the batch');
-      if (typeof transactionId !== 'string' || !authors.has(transactionId)) throw corrupt('a change without its transaction');
-      if (typeof entityType !== 'string' || typeof entityId !== 'string' || typeof attribute !== 'string') throw corrupt('a change without its entity');
-      if (!isJsonText(oldValue, true) || !isJsonText(newValue, true)) throw corrupt('a value that is not JSON text');
-      changes[i] = { id, transactionId, author: meta.author, entityType, entityId, attribute, oldValue, newValue };
-    }
-    if (changes.length !== meta.count) throw corrupt(`it says ${meta.count} changes but holds ${changes.length}`);
-    if (changes.length > 0 && (changes[0]!.id !== meta.first || changes[changes.length - 1]!.id !== meta.last)) {
-      throw corrupt('its first and last ids do not match its changes');
-    }
-    return { meta, changes };
   } catch (error) {
-    if (error instanceof TidemarkError) throw error;
-    throw corrupt(`unreadable (${(error as Error).message})`);
-  } finally {
     db.close();
+    throw unreadable(error);
+  }
+  const opened = meta;
+  return {
+    meta: opened,
+    *chunks(size = BATCH_CHUNK) {
+      const read = readChanges(db, opened, authors, corrupt);
+      let chunk: Change[] = [];
+      let count = 0;
+      let first: string | null = null;
+      let last: string | null = null;
+      try {
+        for (;;) {
+          let next: IteratorResult<Change>;
+          try {
+            next = read.next();
+          } catch (error) {
+            throw unreadable(error);
+          }
+          if (next.done) break;
+          const change = next.value;
+          first ??= change.id;
+          last = change.id;
+          count += 1;
+          chunk.push(change);
+          if (chunk.length >= size) {
+            yield chunk;
+            chunk = [];
+          }
+        }
+      } finally {
+        read.return(undefined); // a reader that stops early leaves no statement running
+      }
+      if (count !== opened.count) throw corrupt(`it says ${opened.count} changes but holds ${count}`);
+      if (count > 0 && (first !== opened.first || last !== opened.last)) throw corrupt('its first and last ids do not match its changes');
+      if (chunk.length > 0) yield chunk;
+    },
+    close: () => db.close(),
+  };
+}
+
+/**
+ * The batch's changes in id order, each row checked as it is read. Strings
+ * repeated on many rows (transaction ids, tables, attributes) are shared, so
+ * a batch of 100,000 changes holds each of them once.
+ */
+function* readChanges(
+  db: BetterSqlite3.Database,
+  meta: BatchMeta,
+  authors: Map<string, string>,
+  corrupt: (reason: string) => TidemarkError,
+): Generator<Change> {
+  const shared = new Map<string, string>();
+  const share = (text: string) => {
+    const known = shared.get(text);
+    if (known !== undefined) return known;
+    shared.set(text, text);
+    return text;
+  };
+  const rows = db
+    .prepare('SELECT id, transaction_id, entity_type, entity_id, attribute, old_value, new_value FROM ZV_CHANGE ORDER BY id')
+    .raw(true);
+  for (const row of rows.iterate() as IterableIterator<unknown[]>) {
+    const [id, transactionId, entityType, entityId, attribute, oldValue, newValue] = row;
+    if (typeof id !== 'string' || !isUuid7(id) || id < meta.first || id > meta.last) throw corrupt('a change id outside the batch');
+    if (typeof transactionId !== 'string' || !authors.has(transactionId)) throw corrupt('a change without its transaction');
+    if (typeof entityType !== 'string' || typeof entityId !== 'string' || typeof attribute !== 'string') throw corrupt('a change without its entity');
+    if (!isJsonText(oldValue, true) || !isJsonText(newValue, true)) throw corrupt('a value that is not JSON text');
+    yield {
+      id,
+      transactionId: share(transactionId),
+      author: meta.author,
+      entityType: share(entityType),
+      entityId,
+      attribute: share(attribute),
+      oldValue,
+      newValue,
+    };
+  }
+}
+
+/** The tables of a batch file and their columns, sorted (DESIGN.md 3); nothing else may be in it. */
+const BATCH_COLUMNS: Record<string, readonly string[]> = {
+  ZV_BATCH: ['key', 'value'],
+  ZV_TRANSACTION: ['author', 'id'],
+  ZV_CHANGE: ['attribute', 'entity_id', 'entity_type', 'id', 'new_value', 'old_value', 'transaction_id'],
+};
+
+/**
+ * Refuses a SQLite file from a remote unless it holds exactly the `expected`
+ * tables (upper-case names, sorted lower-case columns) as plain tables, with
+ * their primary-key indexes and nothing else: no view, trigger, virtual table,
+ * generated column, other table or index. Call it before reading any table of
+ * the file: querying a view or a generated column runs SQL of the file's author
+ * (a recursive view never ends). Reading sqlite_schema and table_xinfo runs none.
+ * With `only`, just those tables are checked and anything else is allowed.
+ */
+export function assertPlainTables(
+  db: BetterSqlite3.Database,
+  expected: Record<string, readonly string[]>,
+  corrupt: (reason: string) => TidemarkError,
+  only?: readonly string[],
+): void {
+  const entries = db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_schema').all() as Array<{ type: unknown; name: unknown; tbl_name: unknown; sql: unknown }>;
+  const tables = new Set<string>();
+  for (const entry of entries) {
+    const name = String(entry.name).toUpperCase();
+    const isPlainTable = entry.type === 'table' && typeof entry.sql === 'string' && /^CREATE TABLE /i.test(entry.sql);
+    // The automatic index of a PRIMARY KEY or UNIQUE column has no SQL.
+    const isKeyIndex = entry.type === 'index' && entry.sql === null && String(entry.tbl_name).toUpperCase() in expected;
+    if (isPlainTable && name in expected) tables.add(name);
+    else if (!isKeyIndex && !only) throw corrupt(`it holds a ${String(entry.type)} "${String(entry.name).slice(0, 60)}", which it never has`);
+  }
+  for (const table of only ?? Object.keys(expected)) {
+    if (!tables.has(table)) throw corrupt(`it has no ${table} table (or not as a plain table)`);
+    const columns = (db.pragma(`table_xinfo("${table}")`) as Array<{ name: string; hidden: number }>)
+      .map((c) => (c.hidden === 0 ? c.name.toLowerCase() : `${c.name} (generated)`))
+      .sort();
+    if (columns.join() !== expected[table]!.join()) throw corrupt(`its ${table} table has the columns ${columns.join(', ')}`);
   }
 }
 
@@ -157,14 +297,11 @@ function readMeta(db: BetterSqlite3.Database, corrupt: (reason: string) => Tidem
   };
 }
 
-/** Values are JSON text (or SQL NULL); malformed ones would break materialization later. */
+/**
+ * Values are JSON text of a SQLite value (or SQL NULL); anything else (an
+ * object, true, an integer beyond 64 bits) would break materialization later.
+ */
 export function isJsonText(value: unknown, nullable: boolean): value is string | null {
   if (value === null) return nullable;
-  if (typeof value !== 'string') return false;
-  try {
-    JSON.parse(value);
-    return true;
-  } catch {
-    return false;
-  }
+  return typeof value === 'string' && isValueText(value);
 }

@@ -96,12 +96,50 @@ export function signedBytes(head: Record<string, unknown>): Buffer {
   return Buffer.from(canonicalJson(rest), 'utf8');
 }
 
+/** A head nests four levels deep; anything much deeper is not a head. */
+const MAX_HEAD_DEPTH = 32;
+
+/** How deep arrays and objects nest in JSON text (strings skipped). */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 /* [ */ || c === 123 /* { */) deepest = Math.max(deepest, ++depth);
+    else if (c === 93 /* ] */ || c === 125 /* } */) depth--;
+  }
+  return deepest;
+}
+
 export function decodeHead(bytes: Uint8Array, key: string, expected: { replica: string; datasetUuid: string }): DecodedHead {
   const corrupt = (reason: string) =>
     new TidemarkError({ kind: 'corrupt-file', file: key, reason, hint: 'That replica must sync again to rewrite its head.' });
+  try {
+    return parseHead(bytes, key, expected, corrupt);
+  } catch (error) {
+    // A head is hostile input: whatever else goes wrong reading it is damage, not a crash of the sync.
+    if (error instanceof TidemarkError) throw error;
+    throw corrupt(`unreadable (${(error as Error)?.message ?? String(error)})`);
+  }
+}
+
+function parseHead(
+  bytes: Uint8Array,
+  key: string,
+  expected: { replica: string; datasetUuid: string },
+  corrupt: (reason: string) => TidemarkError,
+): DecodedHead {
+  const text = Buffer.from(bytes).toString('utf8');
+  // Checked before parsing: JSON nested 100,000 deep takes long to parse and overflows the stack of whoever walks it.
+  if (nestingDepth(text) > MAX_HEAD_DEPTH) throw corrupt(`its JSON nests deeper than ${MAX_HEAD_DEPTH} levels`);
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    json = JSON.parse(text);
   } catch {
     throw corrupt('not JSON');
   }

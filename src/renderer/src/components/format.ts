@@ -46,3 +46,32 @@ export function fromLocalInput(value: string): number | undefined {
   const ms = new Date(value).getTime();
   return Number.isFinite(ms) ? ms : undefined;
 }
+
+/** Bytes as people read them: 0 B, 812 B, 14.2 KB, 3.1 MB. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) (value /= 1000), (unit += 1);
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/** "just now", "4 minutes ago", "yesterday, 14:02" — for things that happened. */
+export function formatAgo(ms: number, now = Date.now()): string {
+  const seconds = Math.round((now - ms) / 1000);
+  if (seconds < 45) return 'just now';
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} minute${minutes === 1 ? '' : 's'} ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 12) return `${hours} hour${hours === 1 ? '' : 's'} ago`;
+  return formatTime(ms, now);
+}
+
+/** "in 4 minutes", "at 14:02" — for what is planned. */
+export function formatIn(ms: number, now = Date.now()): string {
+  const minutes = Math.round((ms - now) / 60_000);
+  if (minutes < 1) return 'in under a minute';
+  if (minutes < 60) return `in ${minutes} minute${minutes === 1 ? '' : 's'}`;
+  return `at ${formatTime(ms, now)}`;
+}

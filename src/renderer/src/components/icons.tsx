@@ -95,6 +95,39 @@ const paths: Record<string, ReactNode> = {
       <path d="M5 20c.8-3.5 3.6-5.5 7-5.5s6.2 2 7 5.5" />
     </>
   ),
+  devices: (
+    <>
+      <rect x="3" y="5" width="13" height="9.5" rx="1.5" />
+      <path d="M1.8 18h15.4M18.5 9h2.5a1 1 0 0 1 1 1v8a1 1 0 0 1-1 1h-2.5a1 1 0 0 1-1-1v-8a1 1 0 0 1 1-1Z" />
+    </>
+  ),
+  conflict: (
+    <>
+      <path d="M6 4v5a4 4 0 0 0 4 4h4a4 4 0 0 1 4 4v3" />
+      <path d="M18 4v5a4 4 0 0 1-4 4" />
+      <circle cx="6" cy="4" r="1.6" />
+      <circle cx="18" cy="4" r="1.6" />
+    </>
+  ),
+  cloud: <path d="M7 18.5h10a4 4 0 0 0 .6-7.96A5.5 5.5 0 0 0 7 9.5a4.5 4.5 0 0 0 0 9Z" />,
+  shield: (
+    <>
+      <path d="M12 3.5 5 6v5.5c0 4.2 3 7.6 7 9 4-1.4 7-4.8 7-9V6Z" />
+      <path d="m9 12 2.2 2.2L15.5 10" />
+    </>
+  ),
+  archive: (
+    <>
+      <rect x="3.5" y="4.5" width="17" height="4" rx="1" />
+      <path d="M5 8.5v9a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2v-9M10 12.5h4" />
+    </>
+  ),
+  clock: (
+    <>
+      <circle cx="12" cy="12" r="8" />
+      <path d="M12 7.5V12l3 2" />
+    </>
+  ),
   folder: <path d="M3.5 7.5v10a2 2 0 0 0 2 2h13a2 2 0 0 0 2-2v-7a2 2 0 0 0-2-2h-6l-2-3h-5a2 2 0 0 0-2 2Z" />,
 };
 

@@ -26,7 +26,7 @@ function NoticeView({ notice, onDismiss }: { notice: Notice; onDismiss(): void }
   }, [notice.id]); // eslint-disable-line react-hooks/exhaustive-deps
   return (
     <div className={`notice notice-${notice.tone}`}>
-      <Icon name={notice.tone === 'error' ? 'alert' : 'check'} />
+      <Icon name={notice.tone === 'error' ? 'alert' : notice.tone === 'info' ? 'shield' : 'check'} />
       <div>
         <div>{notice.text}</div>
         {notice.detail && <div className="notice-detail">{describeError(notice.detail)}. {notice.detail.hint}</div>}

@@ -19,6 +19,8 @@ export interface DatabasesState {
   setReplicaName(id: string, name: string): Promise<void>;
   /** From the pushed event. */
   received(databases: DatabaseSummary[]): void;
+  /** A pushed event changed one database's badges before the list arrives. */
+  patch(id: string, changes: Partial<Pick<DatabaseSummary, 'pendingReplicas' | 'openConflicts'>>): void;
 }
 
 export function createDatabasesStore(api: Api) {
@@ -55,6 +57,7 @@ export function createDatabasesStore(api: Api) {
       set((s) => ({ databases: upsert(s.databases, renamed) }));
     },
     received: (databases) => set({ databases, loaded: true }),
+    patch: (id, changes) => set((s) => ({ databases: s.databases.map((d) => (d.id === id ? { ...d, ...changes } : d)) })),
   }));
 }
 

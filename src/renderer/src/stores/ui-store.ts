@@ -5,8 +5,8 @@
 import { createStore } from 'zustand/vanilla';
 import type { TidemarkErrorDetail } from '../../../shared/errors';
 
-export type Tab = 'tables' | 'data' | 'history' | 'sync';
-export const TABS: Tab[] = ['tables', 'data', 'history', 'sync'];
+export type Tab = 'tables' | 'data' | 'history' | 'sync' | 'devices' | 'conflicts';
+export const TABS: Tab[] = ['tables', 'data', 'history', 'sync', 'devices', 'conflicts'];
 
 export interface Notice {
   id: number;

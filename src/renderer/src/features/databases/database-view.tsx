@@ -1,5 +1,6 @@
-// One database: its name, the tabs, and the chosen tab's screen.
-// Ctrl/⌘+1…4 switch tabs.
+// One database: its name, the tabs (with badges for devices waiting for
+// approval and open conflicts), and the chosen tab's screen. Ctrl/⌘+1…6
+// switch tabs.
 
 import { useEffect } from 'react';
 import { useStore } from 'zustand';
@@ -8,8 +9,11 @@ import { ErrorNotice } from '../../components/error-notice';
 import { Icon, type IconName } from '../../components/icons';
 import { useStores } from '../../stores/context';
 import { TABS, type Tab } from '../../stores/ui-store';
+import { ConflictsScreen } from '../conflicts/conflicts-screen';
 import { DataScreen } from '../data/data-screen';
 import { HistoryScreen } from '../history/history-screen';
+import { PendingBanner } from '../replicas/pending-banner';
+import { ReplicasScreen } from '../replicas/replicas-screen';
 import { SyncScreen } from '../sync/sync-screen';
 import { DatabaseDetails } from './database-details';
 import { TablesScreen } from './tables-screen';
@@ -19,6 +23,8 @@ const TAB_INFO: Record<Tab, { label: string; icon: IconName }> = {
   data: { label: 'Data', icon: 'rows' },
   history: { label: 'History', icon: 'history' },
   sync: { label: 'Sync', icon: 'sync' },
+  devices: { label: 'Devices', icon: 'devices' },
+  conflicts: { label: 'Conflicts', icon: 'conflict' },
 };
 
 export function DatabaseView({ database }: { database: DatabaseSummary }) {
@@ -67,16 +73,29 @@ export function DatabaseView({ database }: { database: DatabaseSummary }) {
             >
               <Icon name={TAB_INFO[t].icon} size={15} />
               {TAB_INFO[t].label}
+              <TabBadge count={t === 'devices' ? database.pendingReplicas : t === 'conflicts' ? database.openConflicts : 0} label={t === 'devices' ? 'waiting for approval' : 'open'} />
             </button>
           ))}
         </div>
       </header>
+      {database.pendingReplicas > 0 && tab !== 'devices' && <PendingBanner database={database} />}
       <div className="tab-panel" id="tab-panel" role="tabpanel" aria-labelledby={`tab-${tab}`}>
         {tab === 'tables' && <TablesScreen database={database} />}
         {tab === 'data' && <DataScreen database={database} />}
         {tab === 'history' && <HistoryScreen />}
         {tab === 'sync' && <SyncScreen database={database} />}
+        {tab === 'devices' && <ReplicasScreen database={database} />}
+        {tab === 'conflicts' && <ConflictsScreen />}
       </div>
     </div>
+  );
+}
+
+function TabBadge({ count, label }: { count: number; label: string }) {
+  if (count === 0) return null;
+  return (
+    <span className="tab-badge" aria-label={`${count} ${label}`}>
+      {count > 99 ? '99+' : count}
+    </span>
   );
 }

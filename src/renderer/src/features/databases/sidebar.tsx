@@ -52,6 +52,7 @@ export function Sidebar() {
 }
 
 function DatabaseItem({ database, selected, onSelect }: { database: DatabaseSummary; selected: boolean; onSelect(): void }) {
+  const attention = database.pendingReplicas + database.openConflicts;
   return (
     <li>
       <button
@@ -69,7 +70,20 @@ function DatabaseItem({ database, selected, onSelect }: { database: DatabaseSumm
             {database.available ? `${database.trackedTables} tracked table${database.trackedTables === 1 ? '' : 's'}` : 'Cannot open'}
           </span>
         </span>
+        {attention > 0 && (
+          <span className="sidebar-badge" title={attentionText(database)} aria-label={attentionText(database)}>
+            {attention}
+          </span>
+        )}
       </button>
     </li>
   );
+}
+
+function attentionText(d: DatabaseSummary): string {
+  const parts = [
+    d.pendingReplicas ? `${d.pendingReplicas} device${d.pendingReplicas === 1 ? '' : 's'} waiting for approval` : '',
+    d.openConflicts ? `${d.openConflicts} conflict${d.openConflicts === 1 ? '' : 's'} to settle` : '',
+  ];
+  return parts.filter(Boolean).join(', ');
 }
