@@ -53,6 +53,8 @@ interface PlannedBatch {
   key: string;
   sha256?: string;
   count?: number;
+  /** Size the signed head lists: a shorter body was cut short in transit. */
+  bytes?: number;
   /** Already fetched (and chain-checked) while planning. */
   body?: Uint8Array;
 }
@@ -171,6 +173,21 @@ function stateOf(db: TidemarkDatabase, replica: string): string | undefined {
   return db.sqlite.prepare('SELECT state FROM ZV_REPLICA WHERE replica = ?').pluck().get(replica) as string | undefined;
 }
 
+/**
+ * A GET whose body is shorter than the size we were told was cut short in
+ * transit: read it once more, then fail as a transient remote error (retried,
+ * never a quarantine that would hold the replica back until it pushes again).
+ */
+async function getWhole(remote: Remote, key: string, size: number | undefined, options?: { ifNoneMatch?: string }) {
+  for (let attempt = 0; ; attempt++) {
+    const response = await remote.get(key, options);
+    if (response.status !== 'ok' || size === undefined || response.body.length >= size) return response;
+    if (attempt >= 1) {
+      throw new TidemarkError({ kind: 'remote-io', remote: remote.url, message: `${key} arrived cut short (${response.body.length} of ${size} bytes)`, hint: 'Sync again.' });
+    }
+  }
+}
+
 function isMissingBatches(error: unknown): boolean {
   return error instanceof TidemarkError && error.detail.kind === 'corrupt-file' && /missing/.test(error.detail.reason);
 }
@@ -200,7 +217,7 @@ async function readHead(ctx: PullContext, replica: string, object: RemoteObject,
     return { head, signed, raw: row.head, etag: row.head_etag, fresh: false };
   };
   if (row?.head && row.head_etag === object.etag) return kept();
-  const response = await ctx.remote.get(object.key, { ifNoneMatch: row?.head && row.head_etag ? row.head_etag : undefined });
+  const response = await getWhole(ctx.remote, object.key, object.size, { ifNoneMatch: row?.head && row.head_etag ? row.head_etag : undefined });
   if (response.status === 'missing') return null;
   if (response.status === 'not-modified') return kept();
   const { head, signed } = decodeHead(response.body, object.key, expected);
@@ -219,7 +236,7 @@ async function pullReplica(ctx: PullContext, replica: string, head: Head): Promi
     new TidemarkError({ kind: 'corrupt-file', file, reason, hint: 'That replica must push again; its changes wait until then.' });
 
   for (const item of plan) {
-    const response = item.body ? { status: 'ok' as const, body: item.body } : await ctx.remote.get(item.key);
+    const response = item.body ? { status: 'ok' as const, body: item.body } : await getWhole(ctx.remote, item.key, item.bytes);
     if (response.status !== 'ok') throw corrupt(item.key, 'listed in its head but missing');
     const sha = sha256Hex(response.body);
     if (item.sha256 !== undefined && sha !== item.sha256) throw corrupt(item.key, 'its bytes do not match the hash in the head');
@@ -268,7 +285,7 @@ async function pullReplica(ctx: PullContext, replica: string, head: Head): Promi
 async function planBatches(ctx: PullContext, replica: string, head: Head, position: Position): Promise<PlannedBatch[]> {
   const after = head.batches.filter((b) => position.last === null || b.first > position.last);
   const covered = after.reduce((n, b) => n + b.count, 0) === head.count - position.count;
-  if (covered) return after.map((b) => ({ key: descriptorKey(replica, b.file), sha256: b.sha256, count: b.count }));
+  if (covered) return after.map((b) => ({ key: descriptorKey(replica, b.file), sha256: b.sha256, count: b.count, bytes: b.bytes }));
 
   const prefix = `batches/${replica}/`;
   const listed = await ctx.remote.list(prefix, { startAfter: position.last ? `${prefix}${position.last}` : undefined });

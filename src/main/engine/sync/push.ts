@@ -151,12 +151,18 @@ async function upload(remote: Remote, key: string, batch: EncodedBatch, self: st
   if (existing.status === 'ok') {
     const sha = sha256Hex(existing.body);
     if (sha === batch.sha256) return sha;
+    let theirs;
     try {
-      const theirs = decodeBatch(existing.body, key);
-      if (theirs.meta.author === self && sameChanges(theirs.changes, batch)) return sha;
+      theirs = decodeBatch(existing.body, key);
     } catch {
-      // unreadable: not ours either
+      // A damaged file under our own name (a write cut short): nobody can use
+      // it, so put ours in its place.
+      await remote.delete(key);
+      const again = await remote.putIfAbsent(key, batch.bytes);
+      if (again.status === 'ok') return batch.sha256;
+      throw identityConflict(self);
     }
+    if (theirs.meta.author === self && sameChanges(theirs.changes, batch)) return sha;
   }
   throw identityConflict(self);
 }
