@@ -174,18 +174,14 @@ function stateOf(db: TidemarkDatabase, replica: string): string | undefined {
 }
 
 /**
- * A GET whose body is shorter than the size we were told was cut short in
- * transit: read it once more, then fail as a transient remote error (retried,
- * never a quarantine that would hold the replica back until it pushes again).
+ * A GET whose body is shorter than the size we were told may have been cut
+ * short in transit: read it once more before judging the file. A file that is
+ * still short really is damaged, and the hash check quarantines its replica.
  */
 async function getWhole(remote: Remote, key: string, size: number | undefined, options?: { ifNoneMatch?: string }) {
-  for (let attempt = 0; ; attempt++) {
-    const response = await remote.get(key, options);
-    if (response.status !== 'ok' || size === undefined || response.body.length >= size) return response;
-    if (attempt >= 1) {
-      throw new TidemarkError({ kind: 'remote-io', remote: remote.url, message: `${key} arrived cut short (${response.body.length} of ${size} bytes)`, hint: 'Sync again.' });
-    }
-  }
+  const response = await remote.get(key, options);
+  if (response.status !== 'ok' || size === undefined || response.body.length >= size) return response;
+  return remote.get(key, options);
 }
 
 function isMissingBatches(error: unknown): boolean {
