@@ -12,7 +12,7 @@ import { applySnapshot } from './snapshot';
 import { timeOfId } from '../hlc';
 import { extendChain, sha256Hex } from './hash';
 import { decodeHead, descriptorKey, replicaOfHeadKey, type Head } from './head';
-import { readReplicas, saveAppliedPosition, saveClockWarning, saveHead, saveProblem, type ReplicaRow } from './sync-state';
+import { readReplica, readReplicas, saveAppliedPosition, saveClockWarning, saveHead, saveProblem, type ReplicaRow } from './sync-state';
 import type { SecretStore } from '../secrets/secret-store';
 import { isPublicKey } from '../trust/keys';
 import { adoptEndorsements, checkTrustedHead, isSelfSigned } from '../trust/trust';
@@ -170,7 +170,7 @@ export async function pull(ctx: PullContext, listing: RemoteObject[]): Promise<P
 }
 
 function stateOf(db: TidemarkDatabase, replica: string): string | undefined {
-  return db.sqlite.prepare('SELECT state FROM ZV_REPLICA WHERE replica = ?').pluck().get(replica) as string | undefined;
+  return readReplica(db.sqlite, replica)?.state;
 }
 
 /**

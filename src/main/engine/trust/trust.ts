@@ -7,7 +7,6 @@
 // than ours, so one approval on one device is enough everywhere.
 
 import { TidemarkError } from '../../../shared/errors';
-import type { ReplicaState } from '../../../shared/types';
 import type { TidemarkDatabase } from '../database';
 import type { SecretStore } from '../secrets/secret-store';
 import type { Endorsement, Head } from '../sync/head';
@@ -140,8 +139,4 @@ export function isSelfSigned(head: Head, signed: Buffer): boolean {
 function isOlder(head: Head, previous: Head): boolean {
   if (head.count < previous.count) return true;
   return Boolean(head.written && previous.written && head.written < previous.written);
-}
-
-export function isApplied(state: ReplicaState | string | null | undefined): boolean {
-  return state === 'trusted';
 }
