@@ -1,35 +1,36 @@
-// A fresh replica of scenario 2, alone in its process: applies batch files
-// from disk, one transaction per file, and reports the time and peak RSS.
-//   node --import tsx apply-device.ts <db file> whole|streamed <batch file>...
+// A replica of scenario 2, alone in its process: applies batch files from
+// disk the way pull.ts does (stageBatch + db.applyFile, one transaction per
+// file), and reports the time and peak RSS.
+//   join:    a fresh replica, as a device joining the dataset (bulk load)
+//   holding: a replica that already holds a change of its own (every change
+//            takes the careful path: conflict checks, rows read back)
+//   node --import tsx apply-device.ts <db file> join|holding <batch file>...
 
 import { readFileSync } from 'node:fs';
 import { openDatabase } from '../../src/main/engine/database';
-import { decodeBatch, openBatch } from '../../src/main/engine/sync/batch-file';
-import { NOTES_TABLE, time } from '../support';
+import { stageBatch } from '../../src/main/engine/sync/batch-file';
+import { NOTES_TABLE, timeAsync } from '../support';
 import type { ApplyRun } from './apply';
 
 const [file, mode, ...paths] = process.argv.slice(2);
-if (!file || (mode !== 'whole' && mode !== 'streamed')) throw new Error('usage: apply-device.ts <db> whole|streamed <files>');
+if (!file || (mode !== 'join' && mode !== 'holding')) throw new Error('usage: apply-device.ts <db> join|holding <files>');
 
 const db = openDatabase(file, { create: true, name: 'apply' });
 db.sqlite.exec(NOTES_TABLE);
 db.track(['notes']);
+if (mode === 'holding') db.write([{ op: 'put', table: 'notes', id: 'held-here', values: { title: 'a note of its own' } }]);
 const startRssBytes = process.resourceUsage().maxRSS * 1024;
 let applied = 0;
-const { seconds } = time(() => {
+const { seconds } = await timeAsync(async () => {
   for (const path of paths) {
-    const bytes = readFileSync(path);
-    if (mode === 'whole') {
-      applied += db.applyChanges(decodeBatch(bytes, path).changes).applied;
-      continue;
-    }
-    const batch = openBatch(bytes, path);
+    const batch = await stageBatch(readFileSync(path), path);
     try {
-      applied += db.applyChunks(batch.chunks()).applied;
+      applied += db.applyFile(batch).applied;
     } finally {
       batch.close();
     }
   }
+  db.endBulkLoad();
 });
 const maxRssBytes = process.resourceUsage().maxRSS * 1024;
 db.close();

@@ -1,12 +1,14 @@
 // Scenario 2: apply. 1,000,000 remote changes arriving as batch files, merged
-// into a fresh replica, against raw inserts of the same change rows into an
-// untracked table of the same columns (one transaction per batch file).
+// the way pull.ts merges them (stageBatch + db.applyFile, one transaction per
+// file), against raw inserts of the same change rows into an untracked table
+// of the same columns (one transaction per batch file).
 //
 // The batch files are the ones the three replicas of scenario 3 pushed (read
 // back from the S3 test server), or made here when that scenario did not run.
-// Two ways to apply them, each in a process of its own (for its peak RSS):
-// `decodeBatch` + `applyChanges`, as pull.ts does today, and `openBatch` +
-// `applyChunks`, which streams each file 10,000 changes at a time.
+// Two replicas apply them, each in a process of its own (for its peak RSS): a
+// fresh one, as a device joining the dataset (bulk load, bulk-load.ts), and
+// one that already holds a change of its own, where every change takes the
+// careful path (conflict check, rows read back from the log).
 
 import { fork } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -39,9 +41,9 @@ export async function run(workDir: string): Promise<Figure[]> {
   const baselineSeconds = rawInsert(join(workDir, 'apply-raw.db'), files);
   files.length = 0;
 
-  const whole = await applyInChild(join(workDir, 'apply-whole.db'), 'whole', paths);
-  const streamed = await applyInChild(join(workDir, 'apply-streamed.db'), 'streamed', paths);
-  for (const result of [whole, streamed]) if (result.applied !== total) throw new Error(`applied ${result.applied} of ${total}`);
+  const joining = await applyInChild(join(workDir, 'apply-join.db'), 'join', paths);
+  const holding = await applyInChild(join(workDir, 'apply-holding.db'), 'holding', paths);
+  for (const result of [joining, holding]) if (result.applied !== total) throw new Error(`applied ${result.applied} of ${total}`);
 
   const label = `${total.toLocaleString('en-US')} changes from ${paths.length} batch files`;
   const baselineLabel = 'raw INSERT of the change rows into an untracked table';
@@ -49,23 +51,23 @@ export async function run(workDir: string): Promise<Figure[]> {
   return [
     figure({
       scenario: 'apply',
-      figure: `apply ${label}, decodeBatch + applyChanges as pull.ts does (changes/s)`,
+      figure: `apply ${label} into a fresh replica, as pull.ts does (changes/s)`,
       unit: 'changes/s',
-      value: total / whole.seconds,
+      value: total / joining.seconds,
       baseline: raw,
       baselineLabel,
       target: { kind: 'ratio-at-least', value: 1 / 3 },
-      note: `${whole.seconds.toFixed(1)} s, raw ${baselineSeconds.toFixed(1)} s; peak RSS ${mb(whole.maxRssBytes).toFixed(0)} MB (${mb(whole.startRssBytes).toFixed(0)} MB before)`,
+      note: `${joining.seconds.toFixed(1)} s, raw ${baselineSeconds.toFixed(1)} s; peak RSS ${mb(joining.maxRssBytes).toFixed(0)} MB (${mb(joining.startRssBytes).toFixed(0)} MB before)`,
     }),
     figure({
       scenario: 'apply',
-      figure: `apply ${label}, streamed: openBatch + applyChunks (changes/s)`,
+      figure: `apply ${label} into a replica holding changes of its own (changes/s)`,
       unit: 'changes/s',
-      value: total / streamed.seconds,
+      value: total / holding.seconds,
       baseline: raw,
       baselineLabel,
-      target: { kind: 'ratio-at-least', value: 1 / 3 },
-      note: `${streamed.seconds.toFixed(1)} s; peak RSS ${mb(streamed.maxRssBytes).toFixed(0)} MB (${mb(streamed.startRssBytes).toFixed(0)} MB before)`,
+      target: { kind: 'none' },
+      note: `${holding.seconds.toFixed(1)} s; peak RSS ${mb(holding.maxRssBytes).toFixed(0)} MB (${mb(holding.startRssBytes).toFixed(0)} MB before); the careful path every change takes once a replica holds data`,
     }),
   ];
 }
@@ -115,7 +117,7 @@ function rawInsert(file: string, files: readonly Buffer[]): number {
   }
 }
 
-function applyInChild(file: string, mode: 'whole' | 'streamed', paths: string[]): Promise<ApplyRun> {
+function applyInChild(file: string, mode: 'join' | 'holding', paths: string[]): Promise<ApplyRun> {
   const script = fileURLToPath(new URL('./apply-device.ts', import.meta.url));
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, `--cpu-prof-name=apply-${mode}.cpuprofile`] : [];
   return new Promise((resolve, reject) => {

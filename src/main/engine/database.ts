@@ -21,6 +21,7 @@ import { dropTriggers, withCaptureOff } from './triggers';
 import { applyWrites, type WriteResult } from './write-api';
 import { countChanges } from './status';
 import { createConflictDetector } from './conflicts';
+import { emptyApplyResult, recoverBulkLoad, startBulkLoad, type BulkLoad } from './bulk-load';
 
 export interface OpenOptions {
   /** Create the file when it does not exist (default: false). */
@@ -36,6 +37,14 @@ export interface CommitEvent {
   source: 'local' | 'remote';
   changes: number;
   tables: string[];
+}
+
+/** A SQLite file of remote changes (a batch or a snapshot) whose rows were all checked. */
+export interface ChangeFile {
+  /** Its path: a joining device attaches it and copies the rows inside SQLite. */
+  path: string;
+  /** The same changes in id order, in chunks, for a device that already holds some. */
+  chunks(): Iterable<readonly Change[]>;
 }
 
 export interface TidemarkDatabase {
@@ -62,6 +71,14 @@ export interface TidemarkDatabase {
    * transaction without holding them all in memory; `alongside` runs in it too.
    */
   applyChunks(chunks: Iterable<readonly Change[]>, alongside?: (result: ApplyResult) => void): ApplyResult;
+  /**
+   * Merges a file of changes in one transaction. A database whose log is empty
+   * (a joining device) takes files in bulk until endBulkLoad() or any other
+   * write (bulk-load.ts).
+   */
+  applyFile(file: ChangeFile, alongside?: (result: ApplyResult) => void): ApplyResult;
+  /** Ends a bulk load: builds the index it set aside and the rows left for the end. */
+  endBulkLoad(): void;
   /** Runs `work` in one transaction after a refresh, with remote changes applied through `apply`. */
   transaction<T>(work: () => T): T;
   history(query: HistoryQuery): HistoryPage;
@@ -137,12 +154,25 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
   // Flushes captures into the same transaction as the work that follows. If
   // the work fails, the in-memory table shapes are re-read: they may have
   // changed inside the transaction that was rolled back.
-  const inTransaction = <T>(work: () => T): { value: T; captured: number; capturedTables: string[] } => {
+  // A joining device's bulk load (bulk-load.ts): ended by the first
+  // transaction that writes anything but files of changes, since every other
+  // writer needs the index it set aside.
+  let bulk: BulkLoad | null = null;
+  const hasPending = sqlite.prepare('SELECT 1 FROM ZV_PENDING LIMIT 1').pluck();
+  const logIsEmpty = () => sqlite.prepare('SELECT 1 FROM ZV_CHANGE LIMIT 1').get() === undefined;
+
+  const inTransaction = <T>(work: () => T, options: { keepBulk?: boolean } = {}): { value: T; captured: number; capturedTables: string[] } => {
     let captured = 0;
     let capturedTables: string[] = [];
     let value: T;
+    let ended: ApplyResult | null = null;
+    const before = bulk;
     try {
       value = sqlite.transaction(() => {
+        if (bulk && (!options.keepBulk || hasPending.get() !== undefined)) {
+          ended = bulk.finish();
+          bulk = null;
+        }
         const flushed = flushPending(sqlite, log, hlc, uuid);
         captured = flushed.changes;
         capturedTables = [...flushed.tables];
@@ -156,12 +186,16 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
         });
       }).immediate();
     } catch (error) {
+      bulk = before; // rolled back with the work: the load is where it was
       reloadShapes();
       throw error;
     }
+    const finished = ended as ApplyResult | null;
+    if (finished) notify({ source: 'remote', changes: finished.tables.size, tables: [...finished.tables] });
     if (captured > 0) notify({ source: 'local', changes: captured, tables: capturedTables });
     return { value, captured, capturedTables };
   };
+
 
   const reloadShapes = () => {
     shapes.clear();
@@ -170,7 +204,21 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
     knownSchemaVersion = -1;
   };
 
-  inTransaction(() => undefined);
+  /** Merges chunk by chunk (each chunk's rows written before the next is read, so memory stays flat). */
+  const mergeChunks = (chunks: Iterable<readonly Change[]>): ApplyResult => {
+    const total = emptyApplyResult();
+    for (const chunk of chunks) {
+      const result = applyToLog(chunk, log, hlc, remote, conflicts);
+      total.applied += result.applied;
+      total.duplicates += result.duplicates;
+      total.waiting += result.waiting;
+      for (const table of result.tables) total.tables.add(table);
+      total.warnings.push(...result.warnings);
+    }
+    return total;
+  };
+
+  inTransaction(() => recoverBulkLoad(sqlite, remote));
 
   const database: TidemarkDatabase = {
     path,
@@ -224,28 +272,42 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
     },
     applyChunks(chunks, alongside) {
       const { value } = inTransaction(() => {
-        const total: ApplyResult = { applied: 0, duplicates: 0, tables: new Set(), waiting: 0, warnings: [] };
-        for (const chunk of chunks) {
-          const result = applyToLog(chunk, log, hlc, remote, conflicts);
-          total.applied += result.applied;
-          total.duplicates += result.duplicates;
-          total.waiting += result.waiting;
-          for (const table of result.tables) total.tables.add(table);
-          total.warnings.push(...result.warnings);
-        }
+        const total = mergeChunks(chunks);
         alongside?.(total);
         return total;
       });
       notify({ source: 'remote', changes: value.applied, tables: [...value.tables] });
       return value;
     },
+    applyFile(file, alongside) {
+      // ATTACH cannot run inside a transaction.
+      sqlite.prepare('ATTACH DATABASE ? AS zv_incoming').run(file.path);
+      try {
+        const { value } = inTransaction(
+          () => {
+            if (!bulk && logIsEmpty()) bulk = startBulkLoad(sqlite, hlc, remote);
+            const result = bulk ? bulk.append('zv_incoming') : mergeChunks(file.chunks());
+            alongside?.(result);
+            return result;
+          },
+          { keepBulk: true },
+        );
+        notify({ source: 'remote', changes: value.applied, tables: [...value.tables] });
+        return value;
+      } finally {
+        sqlite.prepare('DETACH DATABASE zv_incoming').run();
+      }
+    },
+    endBulkLoad() {
+      if (bulk) inTransaction(() => undefined);
+    },
     transaction: (work) => inTransaction(work).value,
     history(query) {
-      inTransaction(() => undefined);
+      inTransaction(() => undefined, { keepBulk: true });
       return queryHistory(query);
     },
     status() {
-      inTransaction(() => undefined);
+      inTransaction(() => undefined, { keepBulk: true });
       return {
         path,
         databaseUuid: uuid,

@@ -14,9 +14,17 @@ CREATE TABLE IF NOT EXISTS ZV_CHANGE (
   FOREIGN KEY (transaction_id) REFERENCES ZV_TRANSACTION(id));
 `;
 
+/**
+ * Latest-value lookups for merge, and entity timelines. Keyed by entity ids
+ * (random in most apps), it is the costly index to keep up; a joining device
+ * builds it once at the end instead (bulk-load.ts).
+ */
+export const BY_ATTRIBUTE_INDEX = 'ZV_CHANGE_by_attribute';
+export const CREATE_BY_ATTRIBUTE_INDEX = `CREATE INDEX IF NOT EXISTS ${BY_ATTRIBUTE_INDEX} ON ZV_CHANGE (entity_type, entity_id, attribute, id);`;
+
 const ENGINE_SCHEMA = `
--- Latest-value lookups for merge, entity timelines, and per-table history.
-CREATE INDEX IF NOT EXISTS ZV_CHANGE_by_attribute ON ZV_CHANGE (entity_type, entity_id, attribute, id);
+${CREATE_BY_ATTRIBUTE_INDEX}
+-- Per-table history.
 CREATE INDEX IF NOT EXISTS ZV_CHANGE_by_table ON ZV_CHANGE (entity_type, id);
 CREATE INDEX IF NOT EXISTS ZV_CHANGE_by_transaction ON ZV_CHANGE (transaction_id);
 CREATE INDEX IF NOT EXISTS ZV_TRANSACTION_by_author ON ZV_TRANSACTION (author, id);
@@ -66,6 +74,8 @@ export const META = {
   remote: 'remote',
   pushState: 'push_state',
   pushIntent: 'push_intent',
+  /** Set while a joining device loads files without the by-attribute index (bulk-load.ts). */
+  bulkLoad: 'bulk_load',
 } as const;
 
 export const ENGINE_SCHEMA_VERSION = '1';

@@ -10,6 +10,7 @@ import type { Change } from '../../../shared/types';
 import { isUuid7 } from '../hlc';
 import { isValueText } from '../values';
 import { sha256Hex } from './hash';
+import { checkRows, CHANGE_ROW_SQL, inflateToTempFile, type InflatedFile, type RowCheck } from './change-file';
 
 export const BATCH_FORMAT = 1;
 /** Changes per batch file: large pushes are split (DESIGN.md 4.2). */
@@ -94,6 +95,8 @@ export interface OpenedBatch {
    * error of a damaged file rolls back.
    */
   chunks(size?: number): Generator<Change[]>;
+  /** Checks every row inside SQLite, throwing what reading them would. */
+  verify(): void;
   close(): void;
 }
 
@@ -116,9 +119,7 @@ export function decodeBatch(bytes: Uint8Array, file: string): DecodedBatch {
  * chunk (db.applyChunks) and never hold a batch of 100,000 changes as objects.
  */
 export function openBatch(bytes: Uint8Array, file: string): OpenedBatch {
-  const corrupt = (reason: string) =>
-    new TidemarkError({ kind: 'corrupt-file', file, reason, hint: 'The replica that wrote it must push again; its changes are not applied until then.' });
-  const unreadable = (error: unknown) => (error instanceof TidemarkError ? error : corrupt(`unreadable (${(error as Error).message})`));
+  const corrupt = batchCorrupt(file);
   let inflated: Buffer | null;
   try {
     inflated = gunzipSync(bytes, { maxOutputLength: MAX_INFLATED_BYTES });
@@ -132,6 +133,61 @@ export function openBatch(bytes: Uint8Array, file: string): OpenedBatch {
     throw corrupt('not a SQLite database');
   }
   inflated = null; // SQLite holds its own copy
+  return openBatchDb(db, file);
+}
+
+/** A batch inflated to a temp file, every row already checked: db.applyFile takes it. */
+export interface StagedBatch extends OpenedBatch {
+  path: string;
+}
+
+/**
+ * Opens a downloaded batch the way a pull applies it: inflated to a temp file
+ * (not in memory) and every row checked before anything is applied, so a
+ * joining device can copy its rows inside SQLite. close() deletes the file.
+ */
+export async function stageBatch(bytes: Uint8Array, file: string): Promise<StagedBatch> {
+  const corrupt = batchCorrupt(file);
+  let inflated: InflatedFile;
+  try {
+    inflated = await inflateToTempFile(bytes, MAX_INFLATED_BYTES);
+  } catch (error) {
+    throw corrupt(`not a complete gzip file (${(error as Error).message})`);
+  }
+  let batch: OpenedBatch;
+  try {
+    let db: BetterSqlite3.Database;
+    try {
+      db = new BetterSqlite3(inflated.path, { readonly: true, fileMustExist: true });
+    } catch {
+      throw corrupt('not a SQLite database');
+    }
+    batch = openBatchDb(db, file, () => {
+      db.close();
+      inflated.remove();
+    });
+  } catch (error) {
+    inflated.remove();
+    throw error;
+  }
+  try {
+    batch.verify();
+  } catch (error) {
+    batch.close();
+    throw error;
+  }
+  return { ...batch, path: inflated.path };
+}
+
+function batchCorrupt(file: string) {
+  return (reason: string) =>
+    new TidemarkError({ kind: 'corrupt-file', file, reason, hint: 'The replica that wrote it must push again; its changes are not applied until then.' });
+}
+
+/** Checks an opened batch database's schema, metadata and transactions; its changes are read later. */
+function openBatchDb(db: BetterSqlite3.Database, file: string, close: () => void = () => db.close()): OpenedBatch {
+  const corrupt = batchCorrupt(file);
+  const unreadable = (error: unknown) => (error instanceof TidemarkError ? error : corrupt(`unreadable (${(error as Error).message})`));
   let meta: BatchMeta;
   const authors = new Map<string, string>();
   try {
@@ -151,45 +207,61 @@ export function openBatch(bytes: Uint8Array, file: string): OpenedBatch {
       authors.set(row.id, row.author);
     }
   } catch (error) {
-    db.close();
+    close();
     throw unreadable(error);
   }
   const opened = meta;
+  const chunks = function* (size = BATCH_CHUNK): Generator<Change[]> {
+    const read = readChanges(db, opened, authors, corrupt);
+    let chunk: Change[] = [];
+    let count = 0;
+    let first: string | null = null;
+    let last: string | null = null;
+    try {
+      for (;;) {
+        let next: IteratorResult<Change>;
+        try {
+          next = read.next();
+        } catch (error) {
+          throw unreadable(error);
+        }
+        if (next.done) break;
+        const change = next.value;
+        first ??= change.id;
+        last = change.id;
+        count += 1;
+        chunk.push(change);
+        if (chunk.length >= size) {
+          yield chunk;
+          chunk = [];
+        }
+      }
+    } finally {
+      read.return(undefined); // a reader that stops early leaves no statement running
+    }
+    if (count !== opened.count) throw corrupt(`it says ${opened.count} changes but holds ${count}`);
+    if (count > 0 && (first !== opened.first || last !== opened.last)) throw corrupt('its first and last ids do not match its changes');
+    if (chunk.length > 0) yield chunk;
+  };
   return {
     meta: opened,
-    *chunks(size = BATCH_CHUNK) {
-      const read = readChanges(db, opened, authors, corrupt);
-      let chunk: Change[] = [];
-      let count = 0;
-      let first: string | null = null;
-      let last: string | null = null;
+    chunks,
+    verify() {
+      let check: RowCheck;
       try {
-        for (;;) {
-          let next: IteratorResult<Change>;
-          try {
-            next = read.next();
-          } catch (error) {
-            throw unreadable(error);
-          }
-          if (next.done) break;
-          const change = next.value;
-          first ??= change.id;
-          last = change.id;
-          count += 1;
-          chunk.push(change);
-          if (chunk.length >= size) {
-            yield chunk;
-            chunk = [];
-          }
-        }
-      } finally {
-        read.return(undefined); // a reader that stops early leaves no statement running
+        check = checkRows(db, 'ZV_CHANGE c', `${CHANGE_ROW_SQL} AND c.id BETWEEN @first AND @last AND c.transaction_id IN (SELECT id FROM ZV_TRANSACTION)`, {
+          first: opened.first,
+          last: opened.last,
+        });
+      } catch (error) {
+        throw unreadable(error);
       }
-      if (count !== opened.count) throw corrupt(`it says ${opened.count} changes but holds ${count}`);
-      if (count > 0 && (first !== opened.first || last !== opened.last)) throw corrupt('its first and last ids do not match its changes');
-      if (chunk.length > 0) yield chunk;
+      const fine = check.bad === 0 && check.count === opened.count && (check.count === 0 || (check.first === opened.first && check.last === opened.last));
+      if (fine) return;
+      for (const chunk of chunks()) void chunk; // the reader names the fault
+      throw corrupt('a change that is not valid');
     },
-    close: () => db.close(),
+    close,
   };
 }
 

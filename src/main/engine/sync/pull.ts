@@ -7,7 +7,7 @@
 import { describeError, TidemarkError } from '../../../shared/errors';
 import type { TidemarkDatabase } from '../database';
 import type { Remote, RemoteObject } from '../remote/remote';
-import { decodeBatch } from './batch-file';
+import { stageBatch, type StagedBatch } from './batch-file';
 import { applySnapshot } from './snapshot';
 import { timeOfId } from '../hlc';
 import { extendChain, sha256Hex } from './hash';
@@ -69,6 +69,14 @@ interface ReadHead {
 }
 
 export async function pull(ctx: PullContext, listing: RemoteObject[]): Promise<PullResult> {
+  try {
+    return await pullTrusted(ctx, listing);
+  } finally {
+    ctx.db.endBulkLoad(); // a joining device builds its index once, here
+  }
+}
+
+async function pullTrusted(ctx: PullContext, listing: RemoteObject[]): Promise<PullResult> {
   const { db } = ctx;
   const known = readReplicas(db.sqlite);
   const result: PullResult = { pulled: 0, replicas: 0, problems: [], pending: [], waitingForKey: [] };
@@ -236,30 +244,14 @@ async function pullReplica(ctx: PullContext, replica: string, head: Head): Promi
     if (response.status !== 'ok') throw corrupt(item.key, 'listed in its head but missing');
     const sha = sha256Hex(response.body);
     if (item.sha256 !== undefined && sha !== item.sha256) throw corrupt(item.key, 'its bytes do not match the hash in the head');
-    const batch = decodeBatch(await openIfSealed(ctx, response.body, item.key), item.key);
-    if (batch.meta.author !== replica) throw corrupt(item.key, `written as replica ${batch.meta.author}`);
-    if (batch.meta.dataset_uuid !== ctx.datasetUuid) throw corrupt(item.key, 'from another dataset');
-    if (batch.meta.prev_sha256 !== position.sha) throw corrupt(item.key, 'it does not follow the previous batch (chain broken)');
-    if (position.last !== null && batch.meta.first <= position.last) throw corrupt(item.key, 'it overlaps changes already applied');
-    if (head.last !== null && batch.meta.last > head.last) break; // uploaded, but its head update has not landed yet
-    // Changes stamped far in the future would drag our clock along: hold them for the person.
-    const aheadMs = (timeOfId(batch.meta.last) ?? 0) - ctx.now();
-    if (aheadMs > CLOCK_QUARANTINE_MS && !(row.clock_accepted_until && row.clock_accepted_until >= batch.meta.last)) {
-      throw new TidemarkError({
-        kind: 'clock-ahead',
-        replica,
-        aheadMs,
-        hint: `Check that device's date and time. If its changes are right, accept them: tidemark accept-clock <db> ${replica}`,
-      });
+    const batch = await stageBatch(await openIfSealed(ctx, response.body, item.key), item.key);
+    try {
+      const applied = applyBatch(ctx, replica, row, batch, position, head, sha, item.key);
+      if (applied === null) break; // uploaded, but its head update has not landed yet
+      position = applied;
+    } finally {
+      batch.close();
     }
-
-    const next: Position = { last: batch.meta.last, count: position.count + batch.meta.count, sha, chain: extendChain(position.chain, sha) };
-    ctx.db.applyChanges(batch.changes, (applied) => {
-      saveAppliedPosition(ctx.db.sqlite, replica, { last: next.last!, count: next.count, sha: next.sha, chain: next.chain });
-      const warning = applied.warnings[0];
-      saveClockWarning(ctx.db.sqlite, replica, warning ? `Its clock is ${Math.round(warning.aheadMs / 60000)} minutes ahead of this device's` : null);
-    });
-    position = next;
     pulled += batch.meta.count;
     ctx.onProgress({ phase: 'pull', replica, done: pulled, total: Math.max(total, pulled), bytes: response.body.length });
   }
@@ -269,6 +261,34 @@ async function pullReplica(ctx: PullContext, replica: string, head: Head): Promi
   }
   if (position.last !== head.last) throw corrupt(`batches/${replica}/`, 'batches between what we hold and its head are missing');
   return pulled;
+}
+
+/** Checks a batch against the chain and the clock, and applies it with our new position; null when it is beyond the head. */
+function applyBatch(ctx: PullContext, replica: string, row: ReplicaRow, batch: StagedBatch, position: Position, head: Head, sha: string, key: string): Position | null {
+  const corrupt = (reason: string) => new TidemarkError({ kind: 'corrupt-file', file: key, reason, hint: 'That replica must push again; its changes wait until then.' });
+  if (batch.meta.author !== replica) throw corrupt(`written as replica ${batch.meta.author}`);
+  if (batch.meta.dataset_uuid !== ctx.datasetUuid) throw corrupt('from another dataset');
+  if (batch.meta.prev_sha256 !== position.sha) throw corrupt('it does not follow the previous batch (chain broken)');
+  if (position.last !== null && batch.meta.first <= position.last) throw corrupt('it overlaps changes already applied');
+  if (head.last !== null && batch.meta.last > head.last) return null;
+  // Changes stamped far in the future would drag our clock along: hold them for the person.
+  const aheadMs = (timeOfId(batch.meta.last) ?? 0) - ctx.now();
+  if (aheadMs > CLOCK_QUARANTINE_MS && !(row.clock_accepted_until && row.clock_accepted_until >= batch.meta.last)) {
+    throw new TidemarkError({
+      kind: 'clock-ahead',
+      replica,
+      aheadMs,
+      hint: `Check that device's date and time. If its changes are right, accept them: tidemark accept-clock <db> ${replica}`,
+    });
+  }
+
+  const next: Position = { last: batch.meta.last, count: position.count + batch.meta.count, sha, chain: extendChain(position.chain, sha) };
+  ctx.db.applyFile(batch, (applied) => {
+    saveAppliedPosition(ctx.db.sqlite, replica, { last: next.last!, count: next.count, sha: next.sha, chain: next.chain });
+    const warning = applied.warnings[0];
+    saveClockWarning(ctx.db.sqlite, replica, warning ? `Its clock is ${Math.round(warning.aheadMs / 60000)} minutes ahead of this device's` : null);
+  });
+  return next;
 }
 
 /**

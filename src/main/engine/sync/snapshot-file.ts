@@ -8,14 +8,14 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
-import { createGunzip, createGzip } from 'node:zlib';
+import { createGzip } from 'node:zlib';
 import BetterSqlite3 from 'better-sqlite3';
 import { TidemarkError } from '../../../shared/errors';
 import type { Change } from '../../../shared/types';
 import type { TidemarkDatabase } from '../database';
 import { isUuid7 } from '../hlc';
-import { isJsonText } from './batch-file';
+import { assertPlainTables, isJsonText } from './batch-file';
+import { checkRows, CHANGE_ROW_SQL, inflateToTempFile, uuid7Sql, type InflatedFile } from './change-file';
 
 export const SNAPSHOT_FORMAT = 1;
 const CHUNK = 20_000;
@@ -89,32 +89,44 @@ export async function buildSnapshotFile(db: TidemarkDatabase, positions: Snapsho
 export interface OpenedSnapshot {
   meta: SnapshotMeta;
   positions: SnapshotPosition[];
+  /** The inflated file, every row checked: db.applyFile takes it. */
+  path: string;
   /** The changes in id order, in chunks; each row validated like a batch's. */
   chunks(): Generator<Change[]>;
   close(): void;
 }
 
+const SNAPSHOT_COLUMNS: Record<string, readonly string[]> = {
+  ZV_SNAPSHOT: ['key', 'value'],
+  ZV_SNAPSHOT_POSITION: ['chain', 'count', 'last', 'replica', 'sha'],
+  ZV_TRANSACTION: ['author', 'id'],
+  ZV_CHANGE: ['attribute', 'entity_id', 'entity_type', 'id', 'new_value', 'old_value', 'transaction_id'],
+};
+
 export async function openSnapshotFile(bytes: Uint8Array, file: string): Promise<OpenedSnapshot> {
   const corrupt = (reason: string) =>
     new TidemarkError({ kind: 'corrupt-file', file, reason, hint: 'Its replica must publish a new snapshot; until then batches are pulled one by one.' });
-  const dir = mkdtempSync(join(tmpdir(), 'tidemark-snapshot-'));
-  const path = join(dir, 'snapshot.db');
-  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  let inflated: InflatedFile;
   let db: BetterSqlite3.Database;
   try {
-    let inflated = 0;
-    const gunzip = createGunzip();
-    gunzip.on('data', (chunk: Buffer) => {
-      inflated += chunk.length;
-      if (inflated > MAX_INFLATED_BYTES) gunzip.destroy(new Error('too large'));
-    });
-    await pipeline(Readable.from([Buffer.from(bytes)]), gunzip, createWriteStream(path));
-    db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+    inflated = await inflateToTempFile(bytes, MAX_INFLATED_BYTES);
   } catch (error) {
-    cleanup();
     throw corrupt(`not a complete gzip SQLite file (${(error as Error).message})`);
   }
   try {
+    db = new BetterSqlite3(inflated.path, { readonly: true, fileMustExist: true });
+  } catch (error) {
+    inflated.remove();
+    throw corrupt(`not a complete gzip SQLite file (${(error as Error).message})`);
+  }
+  const close = () => {
+    db.close();
+    inflated.remove();
+  };
+  try {
+    // As for batches: nothing but plain tables, checked before any is read.
+    db.pragma('trusted_schema = OFF');
+    assertPlainTables(db, SNAPSHOT_COLUMNS, corrupt, ['ZV_SNAPSHOT']);
     const values = new Map((db.prepare('SELECT key, value FROM ZV_SNAPSHOT').all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]));
     const meta: SnapshotMeta = {
       format: Number(values.get('format')),
@@ -125,6 +137,7 @@ export async function openSnapshotFile(bytes: Uint8Array, file: string): Promise
     };
     if (meta.format > SNAPSHOT_FORMAT) throw new TidemarkError({ kind: 'newer-format', file, format: meta.format, hint: 'Update Tidemark on this device.' });
     if (!Number.isInteger(meta.format) || !isUuid7(meta.author) || !Number.isInteger(meta.count)) throw corrupt('its ZV_SNAPSHOT is incomplete');
+    assertPlainTables(db, SNAPSHOT_COLUMNS, corrupt);
     const positions = db.prepare('SELECT replica, last, count, sha, chain FROM ZV_SNAPSHOT_POSITION').all() as SnapshotPosition[];
     for (const p of positions) if (!isUuid7(p.replica) || !isUuid7(p.last) || !Number.isInteger(p.count)) throw corrupt('a position is malformed');
     const lastOf = new Map(positions.map((p) => [p.replica, p.last]));
@@ -134,37 +147,41 @@ export async function openSnapshotFile(bytes: Uint8Array, file: string): Promise
          FROM ZV_CHANGE c JOIN ZV_TRANSACTION t ON t.id = c.transaction_id WHERE c.id > ? ORDER BY c.id LIMIT ${CHUNK}`,
       )
       .raw(true);
-    return {
-      meta,
-      positions,
-      *chunks() {
-        let after = '';
-        let seen = 0;
-        for (;;) {
-          const rows = page.all(after) as unknown[][];
-          if (rows.length === 0) break;
-          yield rows.map((row) => {
-            const [id, transactionId, author, entityType, entityId, attribute, oldValue, newValue] = row;
-            if (typeof id !== 'string' || !isUuid7(id) || typeof author !== 'string') throw corrupt('a change id or author is malformed');
-            const last = lastOf.get(author);
-            if (last === undefined || id > last) throw corrupt('a change beyond its author\'s position');
-            if (typeof entityType !== 'string' || typeof entityId !== 'string' || typeof attribute !== 'string') throw corrupt('a change without its entity');
-            if (!isJsonText(oldValue, true) || !isJsonText(newValue, true)) throw corrupt('a value that is not JSON text');
-            return { id, transactionId: transactionId as string, author, entityType, entityId, attribute, oldValue, newValue };
-          });
-          seen += rows.length;
-          after = rows[rows.length - 1]![0] as string;
-        }
-        if (seen !== meta.count) throw corrupt(`it says ${meta.count} changes but holds ${seen}`);
-      },
-      close() {
-        db.close();
-        cleanup();
-      },
+    const chunks = function* (): Generator<Change[]> {
+      let after = '';
+      let seen = 0;
+      for (;;) {
+        const rows = page.all(after) as unknown[][];
+        if (rows.length === 0) break;
+        yield rows.map((row) => {
+          const [id, transactionId, author, entityType, entityId, attribute, oldValue, newValue] = row;
+          if (typeof id !== 'string' || !isUuid7(id) || typeof author !== 'string') throw corrupt('a change id or author is malformed');
+          const last = lastOf.get(author);
+          if (last === undefined || id > last) throw corrupt('a change beyond its author\'s position');
+          // A transaction is stamped before its changes: a later id would only move clocks forward.
+          if (typeof transactionId !== 'string' || !isUuid7(transactionId) || transactionId > last) throw corrupt('a transaction id beyond its author\'s position');
+          if (typeof entityType !== 'string' || typeof entityId !== 'string' || typeof attribute !== 'string') throw corrupt('a change without its entity');
+          if (!isJsonText(oldValue, true) || !isJsonText(newValue, true)) throw corrupt('a value that is not JSON text');
+          return { id, transactionId, author, entityType, entityId, attribute, oldValue, newValue };
+        });
+        seen += rows.length;
+        after = rows[rows.length - 1]![0] as string;
+      }
+      if (seen !== meta.count) throw corrupt(`it says ${meta.count} changes but holds ${seen}`);
     };
+    // Every row checked now, inside SQLite (a joining device copies them there).
+    const check = checkRows(
+      db,
+      'ZV_CHANGE c LEFT JOIN ZV_TRANSACTION t ON t.id = c.transaction_id LEFT JOIN ZV_SNAPSHOT_POSITION p ON p.replica = t.author',
+      `${CHANGE_ROW_SQL} AND p.last IS NOT NULL AND c.id <= p.last AND ${uuid7Sql('t.id')} AND t.id <= p.last`,
+    );
+    if (check.bad > 0 || check.count !== meta.count) {
+      for (const chunk of chunks()) void chunk; // the reader names the fault
+      throw corrupt('a change that is not valid');
+    }
+    return { meta, positions, path: inflated.path, chunks, close };
   } catch (error) {
-    db.close();
-    cleanup();
+    close();
     if (error instanceof TidemarkError) throw error;
     throw corrupt(`unreadable (${(error as Error).message})`);
   }

@@ -91,7 +91,7 @@ export async function applySnapshot(ctx: SnapshotContext, owner: string, descrip
   try {
     if (snapshot.meta.author !== owner || snapshot.meta.dataset_uuid !== ctx.datasetUuid) throw corrupt('written by another replica or dataset');
     const { db } = ctx;
-    const result = db.applyChunks(snapshot.chunks(), () => {
+    const result = db.applyFile(snapshot, () => {
       const upsert = db.sqlite.prepare(
         `INSERT INTO ZV_REPLICA (replica, applied_last, applied_count, applied_sha, applied_chain) VALUES (@replica, @last, @count, @sha, @chain)
          ON CONFLICT(replica) DO UPDATE SET applied_last = excluded.applied_last, applied_count = excluded.applied_count,

@@ -1,0 +1,155 @@
+// A device joining a dataset (its log empty) takes whole files of changes in
+// bulk. Keeping ZV_CHANGE_by_attribute up to date, an index keyed by entity
+// ids that are random in most apps, cost more than the rest of applying a
+// change put together: 17.7 s of SQLite for a million changes with it, 7.0 s
+// without (docs/performance.md). So while the log fills from files:
+//  - the index is dropped, and built once at the end by a sort;
+//  - the changes go in by one INSERT ... SELECT from the attached file;
+//  - an entity's row is written from the file that first brought it, which is
+//    exact: the log held nothing else of it. Entities a later file touches
+//    again are written from the log at the end, once the index is back.
+// No concurrent-edit inbox entries are made: this device held nothing, and no
+// one here saw either value (docs/decisions.md).
+//
+// A marker in ZV_METADATA stays set while the index is missing; opening a
+// database that still has it (a crash mid-join) rebuilds the index and every row.
+
+import type { Database } from 'better-sqlite3';
+import type { Hlc } from './hlc';
+import type { EntityToWrite, Materializer } from './materialize';
+import type { ApplyResult } from './merge';
+import { BY_ATTRIBUTE_INDEX, CREATE_BY_ATTRIBUTE_INDEX, META, readMeta, writeMeta } from './schema';
+
+export interface BulkLoad {
+  /** Applies the changes of the file attached as `source`; inside the caller's transaction. */
+  append(source: string): ApplyResult;
+  /** Builds the index and the rows left for the end; inside the caller's transaction. */
+  finish(): ApplyResult;
+}
+
+const SEEN = 'temp.zv_bulk_seen';
+const LATEST = 'temp.zv_bulk_latest';
+/** Rows read from SQLite at a time while rows are written. */
+const PAGE = 4096;
+
+export function emptyApplyResult(): ApplyResult {
+  return { applied: 0, duplicates: 0, tables: new Set(), waiting: 0, warnings: [] };
+}
+
+/** Drops the index and starts a bulk load; inside the caller's transaction. */
+export function startBulkLoad(db: Database, hlc: Hlc, materializer: Materializer): BulkLoad {
+  db.exec(`DROP INDEX IF EXISTS ${BY_ATTRIBUTE_INDEX}`);
+  writeMeta(db, META.bulkLoad, 'joining');
+  // How many files brought each entity: 1 means its row follows from that file alone.
+  db.exec(`DROP TABLE IF EXISTS ${SEEN};
+    CREATE TABLE ${SEEN} (entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, files INTEGER NOT NULL,
+      PRIMARY KEY (entity_type, entity_id)) WITHOUT ROWID`);
+
+  return {
+    append(source) {
+      const result = emptyApplyResult();
+      const from = `"${source}"`;
+      const count = db.prepare(`SELECT count(*) FROM ${from}.ZV_CHANGE`).pluck().get() as number;
+      db.prepare(
+        `INSERT OR IGNORE INTO main.ZV_TRANSACTION (id, author) SELECT id, author FROM ${from}.ZV_TRANSACTION
+         WHERE id IN (SELECT transaction_id FROM ${from}.ZV_CHANGE)`,
+      ).run();
+      result.applied = db
+        .prepare(
+          `INSERT OR IGNORE INTO main.ZV_CHANGE (id, transaction_id, entity_type, entity_id, attribute, old_value, new_value)
+           SELECT id, transaction_id, entity_type, entity_id, attribute, old_value, new_value FROM ${from}.ZV_CHANGE ORDER BY id`,
+        )
+        .run().changes;
+      result.duplicates = count - result.applied;
+      // A file holding changes the log already had (an overlap of a snapshot
+      // and a batch) counts twice for its entities: their rows come from the log.
+      db.prepare(
+        `INSERT INTO ${SEEN} (entity_type, entity_id, files) SELECT DISTINCT entity_type, entity_id, ? FROM ${from}.ZV_CHANGE WHERE true
+         ON CONFLICT DO UPDATE SET files = files + 1`,
+      ).run(result.duplicates > 0 ? 2 : 1);
+
+      // Each new entity's latest values, computed (and sorted) inside SQLite,
+      // then read a page at a time: rows cannot be written while a read is open.
+      db.exec(`DROP TABLE IF EXISTS ${LATEST}`);
+      db.exec(
+        `CREATE TABLE ${LATEST} AS SELECT c.entity_type, c.entity_id, c.attribute, c.new_value, max(c.id) AS id FROM ${from}.ZV_CHANGE c
+         JOIN ${SEEN} s ON s.entity_type = c.entity_type AND s.entity_id = c.entity_id AND s.files = 1
+         GROUP BY c.entity_type, c.entity_id, c.attribute ORDER BY c.entity_type, c.entity_id, c.attribute`,
+      );
+      const page = db.prepare(`SELECT rowid, entity_type, entity_id, attribute, new_value FROM ${LATEST} WHERE rowid > ? ORDER BY rowid LIMIT ${PAGE}`).raw(true);
+      const rows = paged((after: LatestRow | null) => page.all(after?.[0] ?? 0) as LatestRow[]);
+      materializer.materializeMany(entitiesOf(rows), (entity, outcome) => tally(result, entity, outcome));
+      db.exec(`DROP TABLE ${LATEST}`);
+
+      const newest = db.prepare(`SELECT max(id) FROM ${from}.ZV_CHANGE`).pluck().get() as string | null;
+      const warning = newest === null ? null : hlc.observe(newest);
+      if (warning) result.warnings.push(warning);
+      return result;
+    },
+    finish() {
+      const result = emptyApplyResult();
+      db.exec(CREATE_BY_ATTRIBUTE_INDEX);
+      const again = db
+        .prepare(`SELECT entity_type, entity_id FROM ${SEEN} WHERE files > 1 AND (entity_type, entity_id) > (?, ?) ORDER BY 1, 2 LIMIT ${PAGE}`)
+        .raw(true);
+      const keys = paged((after: EntityKey | null) => again.all(...(after ?? ['', ''])) as EntityKey[]);
+      materializer.materializeMany(entityKeys(keys), (entity, outcome) => tally(result, entity, outcome));
+      db.exec(`DROP TABLE ${SEEN}`);
+      db.prepare('DELETE FROM ZV_METADATA WHERE key = ?').run(META.bulkLoad);
+      return result;
+    },
+  };
+}
+
+/**
+ * After a crash in the middle of a bulk load (the marker is still set): the
+ * index was rebuilt when the schema was installed; every row is written again
+ * from the log. Returns whether there was anything to recover.
+ */
+export function recoverBulkLoad(db: Database, materializer: Materializer): boolean {
+  if (readMeta(db, META.bulkLoad) === null) return false;
+  db.exec(CREATE_BY_ATTRIBUTE_INDEX);
+  const every = db
+    .prepare(`SELECT entity_type, entity_id FROM ZV_CHANGE WHERE (entity_type, entity_id) > (?, ?) GROUP BY 1, 2 ORDER BY 1, 2 LIMIT ${PAGE}`)
+    .raw(true);
+  const keys = paged((after: EntityKey | null) => every.all(...(after ?? ['', ''])) as EntityKey[]);
+  materializer.materializeMany(entityKeys(keys), () => undefined);
+  db.prepare('DELETE FROM ZV_METADATA WHERE key = ?').run(META.bulkLoad);
+  return true;
+}
+
+type LatestRow = [rowid: number, entityType: string, entityId: string, attribute: string, value: string | null];
+type EntityKey = [entityType: string, entityId: string];
+
+/** Rows read a page at a time (`fetch` gets the last row of the previous page), so no read stays open between pages. */
+function* paged<T>(fetch: (after: T | null) => T[]): Generator<T> {
+  let after: T | null = null;
+  for (;;) {
+    const rows = fetch(after);
+    if (rows.length === 0) return;
+    yield* rows;
+    after = rows[rows.length - 1]!;
+  }
+}
+
+/** Rows of one entity's latest values (grouped, in entity order) as entities to write. */
+function* entitiesOf(rows: Iterable<LatestRow>): Generator<EntityToWrite> {
+  let current: { type: string; id: string; latest: Array<{ attribute: string; value: string | null }> } | null = null;
+  for (const [, type, id, attribute, value] of rows) {
+    if (current === null || current.id !== id || current.type !== type) {
+      if (current) yield current;
+      current = { type, id, latest: [] };
+    }
+    current.latest.push({ attribute, value });
+  }
+  if (current) yield current;
+}
+
+function* entityKeys(rows: Iterable<EntityKey>): Generator<EntityToWrite> {
+  for (const [type, id] of rows) yield { type, id };
+}
+
+function tally(result: ApplyResult, entity: EntityToWrite, outcome: string): void {
+  if (outcome === 'untracked' || outcome === 'waiting') result.waiting += 1;
+  else result.tables.add(entity.type);
+}

@@ -1,0 +1,89 @@
+// What batch and snapshot files share on the way in: inflating a download to
+// a private temp file (never the whole of it in memory), and checking every
+// change row inside SQLite, so a joining device can copy the rows with one
+// INSERT ... SELECT (bulk-load.ts) without reading them into JavaScript.
+// The checks are the ones the row readers make (batch-file.ts,
+// snapshot-file.ts); when SQLite finds a bad row the reader is run to report
+// it in the same words.
+
+import { mkdtempSync, rmSync, createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import type BetterSqlite3 from 'better-sqlite3';
+import { isValueText } from '../values';
+
+export interface InflatedFile {
+  path: string;
+  /** Deletes the file and its folder. */
+  remove(): void;
+}
+
+/** Gunzips `bytes` into a file of a new private temp folder, refusing more than `maxBytes`. */
+export async function inflateToTempFile(bytes: Uint8Array, maxBytes: number): Promise<InflatedFile> {
+  const dir = mkdtempSync(join(tmpdir(), 'tidemark-incoming-'));
+  const path = join(dir, 'changes.db');
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    let inflated = 0;
+    const gunzip = createGunzip();
+    gunzip.on('data', (chunk: Buffer) => {
+      inflated += chunk.length;
+      if (inflated > maxBytes) gunzip.destroy(new Error(`larger than ${Math.round(maxBytes / 1024 / 1024)} MiB when inflated`));
+    });
+    await pipeline(Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]), gunzip, createWriteStream(path));
+    return { path, remove };
+  } catch (error) {
+    remove();
+    throw error;
+  }
+}
+
+const HEX = '[0-9a-f]';
+const UUID7_GLOB = `${HEX.repeat(8)}-${HEX.repeat(4)}-7${HEX.repeat(3)}-[89ab]${HEX.repeat(3)}-${HEX.repeat(12)}`;
+
+/** SQL true when `column` is a UUIDv7 text (isUuid7); octet_length catches a NUL that GLOB would not see past. */
+export function uuid7Sql(column: string): string {
+  return `(typeof(${column}) = 'text' AND octet_length(${column}) = 36 AND ${column} GLOB '${UUID7_GLOB}')`;
+}
+
+/**
+ * SQL true when `column` is NULL or the JSON text of a SQLite value
+ * (isJsonText). The common shapes are decided in SQL; anything else asks
+ * isValueText through the function registerValueCheck adds.
+ */
+export function valueSql(column: string): string {
+  return `(CASE WHEN ${column} IS NULL THEN 1
+    WHEN typeof(${column}) <> 'text' THEN 0
+    WHEN instr(CAST(${column} AS BLOB), x'00') > 0 THEN zv_value_text(${column})
+    WHEN ${column} GLOB '"*' THEN CASE WHEN json_valid(${column}) THEN (CASE WHEN json_type(${column}) = 'text' THEN 1 ELSE zv_value_text(${column}) END) ELSE zv_value_text(${column}) END
+    WHEN length(${column}) <= 18 AND ${column} GLOB '[1-9]*' AND ${column} NOT GLOB '*[^0-9]*' THEN 1
+    ELSE zv_value_text(${column}) END)`;
+}
+
+export function registerValueCheck(db: BetterSqlite3.Database): void {
+  db.function('zv_value_text', { deterministic: true }, (value: unknown) => (typeof value === 'string' && isValueText(value) ? 1 : 0));
+}
+
+export interface RowCheck {
+  count: number;
+  first: string | null;
+  last: string | null;
+  /** Rows that break a check. */
+  bad: number;
+}
+
+/** Counts the rows of `from` (a FROM clause whose change table is `c`) and those for which `valid` is false. */
+export function checkRows(db: BetterSqlite3.Database, from: string, valid: string, params: Record<string, unknown> = {}): RowCheck {
+  registerValueCheck(db);
+  return db
+    .prepare(`SELECT count(*) AS count, min(c.id) AS first, max(c.id) AS last, coalesce(sum(CASE WHEN ${valid} THEN 0 ELSE 1 END), 0) AS bad FROM ${from}`)
+    .get(params) as RowCheck;
+}
+
+/** The checks every change row must pass, whatever its file (c is ZV_CHANGE). */
+export const CHANGE_ROW_SQL = `${uuid7Sql('c.id')}
+  AND typeof(c.entity_type) = 'text' AND typeof(c.entity_id) = 'text' AND typeof(c.attribute) = 'text'
+  AND ${valueSql('c.old_value')} AND ${valueSql('c.new_value')}`;
