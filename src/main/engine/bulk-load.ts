@@ -21,14 +21,21 @@ import type { ApplyResult } from './merge';
 import { BY_ATTRIBUTE_INDEX, CREATE_BY_ATTRIBUTE_INDEX, META, readMeta, writeMeta } from './schema';
 
 export interface BulkLoad {
-  /** Applies the changes of the file attached as `source`; inside the caller's transaction. */
-  append(source: string): ApplyResult;
+  /**
+   * Applies the changes of the file attached as `source`, whose newest value
+   * of each attribute `latest` yields in entity order; inside the caller's transaction.
+   */
+  append(source: string, latest: Iterable<LatestValueRow>): ApplyResult;
   /** Builds the index and the rows left for the end; inside the caller's transaction. */
   finish(): ApplyResult;
 }
 
+/** One attribute's newest value in a file: entity type, entity id, attribute, value. */
+export type LatestValueRow = [entityType: string, entityId: string, attribute: string, value: string | null];
+
 const SEEN = 'temp.zv_bulk_seen';
-const LATEST = 'temp.zv_bulk_latest';
+/** Entities probed and recorded per statement. */
+const PROBE = 64;
 /** Rows read from SQLite at a time while rows are written. */
 const PAGE = 4096;
 
@@ -40,13 +47,62 @@ export function emptyApplyResult(): ApplyResult {
 export function startBulkLoad(db: Database, hlc: Hlc, materializer: Materializer): BulkLoad {
   db.exec(`DROP INDEX IF EXISTS ${BY_ATTRIBUTE_INDEX}`);
   writeMeta(db, META.bulkLoad, 'joining');
-  // How many files brought each entity: 1 means its row follows from that file alone.
+  // Entities some file brought; `again` when a later file touched them too.
   db.exec(`DROP TABLE IF EXISTS ${SEEN};
-    CREATE TABLE ${SEEN} (entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, files INTEGER NOT NULL,
+    CREATE TABLE ${SEEN} (entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, again INTEGER NOT NULL,
       PRIMARY KEY (entity_type, entity_id)) WITHOUT ROWID`);
+  const probe = db.prepare(
+    `SELECT entity_type, entity_id FROM ${SEEN} WHERE (entity_type, entity_id) IN (VALUES ${new Array(PROBE).fill('(?, ?)').join(', ')})`,
+  ).raw(true);
+  const record = db.prepare(
+    `INSERT INTO ${SEEN} (entity_type, entity_id, again) VALUES ${new Array(PROBE).fill('(?, ?, ?)').join(', ')}
+     ON CONFLICT DO UPDATE SET again = 1`,
+  );
+  const recordOne = db.prepare(`INSERT INTO ${SEEN} (entity_type, entity_id, again) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET again = 1`);
+  const probeArgs: unknown[] = new Array(PROBE * 2);
+  const recordArgs: unknown[] = new Array(PROBE * 3);
+
+  /**
+   * Records a group of entities as seen and yields those no earlier file
+   * brought: the log held nothing else of them, so this file's values are
+   * their row. With `allAgain`, none is yielded (the file repeated changes
+   * the log had: their rows come from the log at the end).
+   */
+  function* firstSeen(group: EntityToWrite[], allAgain: boolean): Generator<EntityToWrite> {
+    const known = new Set<string>();
+    if (!allAgain) {
+      for (let i = 0; i < PROBE; i++) {
+        const entity = group[i];
+        probeArgs[2 * i] = entity ? entity.type : null;
+        probeArgs[2 * i + 1] = entity ? entity.id : null;
+      }
+      for (const [type, id] of probe.all(probeArgs) as Array<[string, string]>) known.add(`${type}\0${id}`);
+    }
+    const again = (entity: EntityToWrite) => (allAgain || known.has(`${entity.type}\0${entity.id}`) ? 1 : 0);
+    if (group.length === PROBE) {
+      group.forEach((entity, i) => {
+        recordArgs[3 * i] = entity.type;
+        recordArgs[3 * i + 1] = entity.id;
+        recordArgs[3 * i + 2] = again(entity);
+      });
+      record.run(recordArgs);
+    } else for (const entity of group) recordOne.run(entity.type, entity.id, again(entity));
+    for (const entity of group) if (!again(entity)) yield entity;
+  }
+
+  function* newEntities(latest: Iterable<LatestValueRow>, allAgain: boolean): Generator<EntityToWrite> {
+    let group: EntityToWrite[] = [];
+    for (const entity of entitiesOf(latest)) {
+      group.push(entity);
+      if (group.length < PROBE) continue;
+      yield* firstSeen(group, allAgain);
+      group = [];
+    }
+    if (group.length > 0) yield* firstSeen(group, allAgain);
+  }
 
   return {
-    append(source) {
+    append(source, latest) {
       const result = emptyApplyResult();
       const from = `"${source}"`;
       const count = db.prepare(`SELECT count(*) FROM ${from}.ZV_CHANGE`).pluck().get() as number;
@@ -61,25 +117,7 @@ export function startBulkLoad(db: Database, hlc: Hlc, materializer: Materializer
         )
         .run().changes;
       result.duplicates = count - result.applied;
-      // A file holding changes the log already had (an overlap of a snapshot
-      // and a batch) counts twice for its entities: their rows come from the log.
-      db.prepare(
-        `INSERT INTO ${SEEN} (entity_type, entity_id, files) SELECT DISTINCT entity_type, entity_id, ? FROM ${from}.ZV_CHANGE WHERE true
-         ON CONFLICT DO UPDATE SET files = files + 1`,
-      ).run(result.duplicates > 0 ? 2 : 1);
-
-      // Each new entity's latest values, computed (and sorted) inside SQLite,
-      // then read a page at a time: rows cannot be written while a read is open.
-      db.exec(`DROP TABLE IF EXISTS ${LATEST}`);
-      db.exec(
-        `CREATE TABLE ${LATEST} AS SELECT c.entity_type, c.entity_id, c.attribute, c.new_value, max(c.id) AS id FROM ${from}.ZV_CHANGE c
-         JOIN ${SEEN} s ON s.entity_type = c.entity_type AND s.entity_id = c.entity_id AND s.files = 1
-         GROUP BY c.entity_type, c.entity_id, c.attribute ORDER BY c.entity_type, c.entity_id, c.attribute`,
-      );
-      const page = db.prepare(`SELECT rowid, entity_type, entity_id, attribute, new_value FROM ${LATEST} WHERE rowid > ? ORDER BY rowid LIMIT ${PAGE}`).raw(true);
-      const rows = paged((after: LatestRow | null) => page.all(after?.[0] ?? 0) as LatestRow[]);
-      materializer.materializeMany(entitiesOf(rows), (entity, outcome) => tally(result, entity, outcome));
-      db.exec(`DROP TABLE ${LATEST}`);
+      materializer.materializeMany(newEntities(latest, result.duplicates > 0), (entity, outcome) => tally(result, entity, outcome));
 
       const newest = db.prepare(`SELECT max(id) FROM ${from}.ZV_CHANGE`).pluck().get() as string | null;
       const warning = newest === null ? null : hlc.observe(newest);
@@ -90,7 +128,7 @@ export function startBulkLoad(db: Database, hlc: Hlc, materializer: Materializer
       const result = emptyApplyResult();
       db.exec(CREATE_BY_ATTRIBUTE_INDEX);
       const again = db
-        .prepare(`SELECT entity_type, entity_id FROM ${SEEN} WHERE files > 1 AND (entity_type, entity_id) > (?, ?) ORDER BY 1, 2 LIMIT ${PAGE}`)
+        .prepare(`SELECT entity_type, entity_id FROM ${SEEN} WHERE again = 1 AND (entity_type, entity_id) > (?, ?) ORDER BY 1, 2 LIMIT ${PAGE}`)
         .raw(true);
       const keys = paged((after: EntityKey | null) => again.all(...(after ?? ['', ''])) as EntityKey[]);
       materializer.materializeMany(entityKeys(keys), (entity, outcome) => tally(result, entity, outcome));
@@ -118,7 +156,6 @@ export function recoverBulkLoad(db: Database, materializer: Materializer): boole
   return true;
 }
 
-type LatestRow = [rowid: number, entityType: string, entityId: string, attribute: string, value: string | null];
 type EntityKey = [entityType: string, entityId: string];
 
 /** Rows read a page at a time (`fetch` gets the last row of the previous page), so no read stays open between pages. */
@@ -133,9 +170,9 @@ function* paged<T>(fetch: (after: T | null) => T[]): Generator<T> {
 }
 
 /** Rows of one entity's latest values (grouped, in entity order) as entities to write. */
-function* entitiesOf(rows: Iterable<LatestRow>): Generator<EntityToWrite> {
+function* entitiesOf(rows: Iterable<LatestValueRow>): Generator<EntityToWrite> {
   let current: { type: string; id: string; latest: Array<{ attribute: string; value: string | null }> } | null = null;
-  for (const [, type, id, attribute, value] of rows) {
+  for (const [type, id, attribute, value] of rows) {
     if (current === null || current.id !== id || current.type !== type) {
       if (current) yield current;
       current = { type, id, latest: [] };

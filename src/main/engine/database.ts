@@ -21,7 +21,7 @@ import { dropTriggers, withCaptureOff } from './triggers';
 import { applyWrites, type WriteResult } from './write-api';
 import { countChanges } from './status';
 import { createConflictDetector } from './conflicts';
-import { emptyApplyResult, recoverBulkLoad, startBulkLoad, type BulkLoad } from './bulk-load';
+import { emptyApplyResult, recoverBulkLoad, startBulkLoad, type BulkLoad, type LatestValueRow } from './bulk-load';
 
 export interface OpenOptions {
   /** Create the file when it does not exist (default: false). */
@@ -45,6 +45,8 @@ export interface ChangeFile {
   path: string;
   /** The same changes in id order, in chunks, for a device that already holds some. */
   chunks(): Iterable<readonly Change[]>;
+  /** Each attribute's newest value in the file, in entity order (read by the file's own connection). */
+  latest(): Iterable<LatestValueRow>;
 }
 
 export interface TidemarkDatabase {
@@ -286,7 +288,7 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
         const { value } = inTransaction(
           () => {
             if (!bulk && logIsEmpty()) bulk = startBulkLoad(sqlite, hlc, remote);
-            const result = bulk ? bulk.append('zv_incoming') : mergeChunks(file.chunks());
+            const result = bulk ? bulk.append('zv_incoming', file.latest()) : mergeChunks(file.chunks());
             alongside?.(result);
             return result;
           },

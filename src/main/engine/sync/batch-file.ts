@@ -10,7 +10,8 @@ import type { Change } from '../../../shared/types';
 import { isUuid7 } from '../hlc';
 import { isValueText } from '../values';
 import { sha256Hex } from './hash';
-import { checkRows, CHANGE_ROW_SQL, inflateToTempFile, type InflatedFile, type RowCheck } from './change-file';
+import type { LatestValueRow } from '../bulk-load';
+import { checkRows, CHANGE_ROW_SQL, inflateToTempFile, latestValues, type InflatedFile, type RowCheck } from './change-file';
 
 export const BATCH_FORMAT = 1;
 /** Changes per batch file: large pushes are split (DESIGN.md 4.2). */
@@ -139,6 +140,7 @@ export function openBatch(bytes: Uint8Array, file: string): OpenedBatch {
 /** A batch inflated to a temp file, every row already checked: db.applyFile takes it. */
 export interface StagedBatch extends OpenedBatch {
   path: string;
+  latest(): Iterable<LatestValueRow>;
 }
 
 /**
@@ -155,6 +157,7 @@ export async function stageBatch(bytes: Uint8Array, file: string): Promise<Stage
     throw corrupt(`not a complete gzip file (${(error as Error).message})`);
   }
   let batch: OpenedBatch;
+  let reader: BetterSqlite3.Database;
   try {
     let db: BetterSqlite3.Database;
     try {
@@ -166,6 +169,7 @@ export async function stageBatch(bytes: Uint8Array, file: string): Promise<Stage
       db.close();
       inflated.remove();
     });
+    reader = db;
   } catch (error) {
     inflated.remove();
     throw error;
@@ -176,7 +180,7 @@ export async function stageBatch(bytes: Uint8Array, file: string): Promise<Stage
     batch.close();
     throw error;
   }
-  return { ...batch, path: inflated.path };
+  return { ...batch, path: inflated.path, latest: () => latestValues(reader) };
 }
 
 function batchCorrupt(file: string) {

@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type BetterSqlite3 from 'better-sqlite3';
+import type { LatestValueRow } from '../bulk-load';
 import { isValueText } from '../values';
 
 export interface InflatedFile {
@@ -60,6 +61,7 @@ export function valueSql(column: string): string {
     WHEN instr(CAST(${column} AS BLOB), x'00') > 0 THEN zv_value_text(${column})
     WHEN ${column} GLOB '"*' THEN CASE WHEN json_valid(${column}) THEN (CASE WHEN json_type(${column}) = 'text' THEN 1 ELSE zv_value_text(${column}) END) ELSE zv_value_text(${column}) END
     WHEN length(${column}) <= 18 AND ${column} GLOB '[1-9]*' AND ${column} NOT GLOB '*[^0-9]*' THEN 1
+    WHEN ${column} NOT GLOB '*[^-0-9.eE+]*' AND json_valid(${column}) THEN (CASE WHEN json_type(${column}) = 'real' THEN 1 ELSE zv_value_text(${column}) END)
     ELSE zv_value_text(${column}) END)`;
 }
 
@@ -87,3 +89,19 @@ export function checkRows(db: BetterSqlite3.Database, from: string, valid: strin
 export const CHANGE_ROW_SQL = `${uuid7Sql('c.id')}
   AND typeof(c.entity_type) = 'text' AND typeof(c.entity_id) = 'text' AND typeof(c.attribute) = 'text'
   AND ${valueSql('c.old_value')} AND ${valueSql('c.new_value')}`;
+
+/** Page cache of a file's own connection while it sorts the file's changes by entity. */
+const SORT_CACHE_KIB = 64 * 1024;
+
+/**
+ * Each attribute's newest value in a checked file of changes, in entity
+ * order; SQLite returns new_value from the row holding max(id).
+ */
+export function latestValues(db: BetterSqlite3.Database): Iterable<LatestValueRow> {
+  // The sort stays in memory instead of spilling to temp files (SQLite's default cache is 2 MiB).
+  db.pragma(`cache_size = -${SORT_CACHE_KIB}`);
+  return db
+    .prepare('SELECT entity_type, entity_id, attribute, new_value, max(id) FROM ZV_CHANGE GROUP BY 1, 2, 3 ORDER BY 1, 2, 3')
+    .raw(true)
+    .iterate() as IterableIterator<LatestValueRow>;
+}

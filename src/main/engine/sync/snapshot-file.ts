@@ -15,7 +15,8 @@ import type { Change } from '../../../shared/types';
 import type { TidemarkDatabase } from '../database';
 import { isUuid7 } from '../hlc';
 import { assertPlainTables, isJsonText } from './batch-file';
-import { checkRows, CHANGE_ROW_SQL, inflateToTempFile, uuid7Sql, type InflatedFile } from './change-file';
+import type { LatestValueRow } from '../bulk-load';
+import { checkRows, CHANGE_ROW_SQL, inflateToTempFile, latestValues, uuid7Sql, type InflatedFile } from './change-file';
 
 export const SNAPSHOT_FORMAT = 1;
 const CHUNK = 20_000;
@@ -93,6 +94,7 @@ export interface OpenedSnapshot {
   path: string;
   /** The changes in id order, in chunks; each row validated like a batch's. */
   chunks(): Generator<Change[]>;
+  latest(): Iterable<LatestValueRow>;
   close(): void;
 }
 
@@ -179,7 +181,7 @@ export async function openSnapshotFile(bytes: Uint8Array, file: string): Promise
       for (const chunk of chunks()) void chunk; // the reader names the fault
       throw corrupt('a change that is not valid');
     }
-    return { meta, positions, path: inflated.path, chunks, close };
+    return { meta, positions, path: inflated.path, chunks, latest: () => latestValues(db), close };
   } catch (error) {
     close();
     if (error instanceof TidemarkError) throw error;
