@@ -15,6 +15,7 @@ import type { TidemarkDatabase } from '../../src/main/engine/database';
 import { createManualClock } from '../../src/main/engine/hlc';
 import type { Change } from '../../src/shared/types';
 import { createWorkspace, dumpTable, readChanges, type Workspace } from '../support/engine-fixtures';
+import { encodeBatch, stageBatch } from '../../src/main/engine/sync/batch-file';
 
 const ITEMS = 'CREATE TABLE items (id TEXT PRIMARY KEY, a, b INTEGER, c TEXT)';
 const COLUMNS = ['a', 'b', 'c'] as const;
@@ -414,5 +415,163 @@ describe('changes for a table or column this database lacks', () => {
     db.applyChanges(changes);
     expect(dumpTable(db.sqlite, 'items', 'id')).toEqual([{ id: 't:"mine"', a: 't:"local"', b: 'null', c: 'null' }]);
     expect(readChanges(db.sqlite)).toEqual(changes);
+  });
+});
+
+// A joining device (its log empty) takes whole files in bulk (bulk-load.ts):
+// no by-attribute index until the end, rows copied inside SQLite, each new
+// entity's row written from the file that brought it. Whatever the files and
+// their order, it must end exactly where the careful path ends.
+describe('a joining device loading files in bulk', () => {
+  const DATASET = '0190f5a0-0000-7000-8000-0000000000d5';
+  const staged: Array<{ close(): void }> = [];
+  afterEach(() => {
+    for (const file of staged.splice(0)) file.close();
+  });
+
+  /** One author's changes as batch files of 1..maxChunk changes; with `overlap`, one more file repeating some of them. */
+  function asFiles(changes: Change[], seed: number, maxChunk: number, overlap: boolean): Buffer[] {
+    const { random } = shuffled([], seed);
+    const byAuthor = new Map<string, Change[]>();
+    for (const change of changes) byAuthor.set(change.author, [...(byAuthor.get(change.author) ?? []), change]);
+    const files: Buffer[] = [];
+    for (const [author, own] of byAuthor) {
+      for (let i = 0; i < own.length; ) {
+        const size = 1 + Math.floor(random() * maxChunk);
+        files.push(encodeBatch(own.slice(i, i + size), { dataset_uuid: DATASET, author, prev_sha256: '' }).bytes);
+        i += size;
+      }
+      if (overlap) files.push(encodeBatch(own.filter((_, i) => i === own.length - 1 || random() < 0.5), { dataset_uuid: DATASET, author, prev_sha256: '' }).bytes);
+    }
+    return shuffled(files, seed ^ 0x5a5a).order;
+  }
+
+  async function applyFiles(db: TidemarkDatabase, files: Buffer[], between?: (index: number) => TidemarkDatabase | void): Promise<TidemarkDatabase> {
+    for (const [i, bytes] of files.entries()) {
+      const file = await stageBatch(bytes, `batches/${i}.db.gz`);
+      staged.push(file);
+      db.applyFile(file);
+      db = between?.(i) ?? db;
+    }
+    db.endBulkLoad();
+    return db;
+  }
+
+  const indexes = (db: TidemarkDatabase) => db.sqlite.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'ZV_CHANGE_by%' ORDER BY name").pluck().all();
+  const marker = (db: TidemarkDatabase) => db.sqlite.prepare("SELECT value FROM ZV_METADATA WHERE key = 'bulk_load'").pluck().get();
+  const ALL_INDEXES = ['ZV_CHANGE_by_attribute', 'ZV_CHANGE_by_table', 'ZV_CHANGE_by_transaction'];
+
+  it('ends with the same tables and log as the careful path, for any files in any order, overlaps and crashes included', async () => {
+    let overlaps = 0;
+    let crashes = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(stepArb, { minLength: 4, maxLength: 30, size: 'medium' }),
+        fc.array(fc.integer({ min: -3000, max: 3000 }), { minLength: AUTHORS, maxLength: AUTHORS }),
+        fc.record({ seed: fc.integer(), maxChunk: fc.integer({ min: 1, max: 12 }), overlap: fc.boolean(), crashAfter: fc.option(fc.nat(6), { nil: undefined }) }),
+        async (steps, skews, { seed, maxChunk, overlap, crashAfter }) => {
+          try {
+            const changes = unionOfLogs(runSteps(steps, skews));
+            const careful = freshReplica('careful');
+            careful.applyChanges(changes);
+
+            const files = asFiles(changes, seed, maxChunk, overlap);
+            if (overlap) overlaps += 1;
+            let joining = freshReplica('joining');
+            joining = await applyFiles(joining, files, (i) => {
+              if (i !== crashAfter) return;
+              crashes += 1;
+              // The process dies between two files: committed work stays, the load's memory is gone.
+              joining.sqlite.close();
+              return fast(ws.open(joining.path.slice(ws.dir.length + 1)));
+            });
+
+            expect(dumpTable(joining.sqlite, 'items', 'id')).toEqual(expectedRows(changes));
+            expect(logOf(joining)).toEqual(logOf(careful));
+            expect(indexes(joining)).toEqual(ALL_INDEXES);
+            expect(marker(joining)).toBeUndefined();
+          } finally {
+            ws.cleanup();
+            ws = createWorkspace();
+          }
+        },
+      ),
+      { numRuns: MERGE_RUNS },
+    );
+    expect(overlaps).toBeGreaterThan(0);
+    expect(crashes).toBeGreaterThan(0);
+  }, MERGE_RUNS * 4000);
+
+  function authorFiles(): { changes: Change[]; files: Buffer[] } {
+    const a = freshReplica('author');
+    a.write([
+      { op: 'put', table: 'items', id: 'x', values: { a: 'A', b: 5, c: 'C' } },
+      { op: 'put', table: 'items', id: 'y', values: { a: 'only a' } },
+    ]);
+    a.write([{ op: 'put', table: 'items', id: 'x', values: { c: 'C2' } }]);
+    a.write([{ op: 'put', table: 'items', id: 'z', values: { a: 'Z' } }]);
+    const changes = readChanges(a.sqlite);
+    const header = { dataset_uuid: DATASET, author: a.uuid, prev_sha256: '' };
+    return { changes, files: [encodeBatch(changes.slice(0, 5), header).bytes, encodeBatch(changes.slice(5), header).bytes] };
+  }
+
+  it('sets the index aside while it loads, and puts it back at the end', async () => {
+    const { changes, files } = authorFiles();
+    const db = freshReplica('joining');
+    const first = await stageBatch(files[0]!, 'batches/0.db.gz');
+    staged.push(first);
+    expect(db.applyFile(first).applied).toBe(5);
+    expect(indexes(db)).toEqual(ALL_INDEXES.filter((name) => name !== 'ZV_CHANGE_by_attribute'));
+    expect(marker(db)).toBe('joining');
+    // Reading goes on during the load.
+    expect(db.history({ limit: 100 }).entries).toHaveLength(5);
+    await applyFiles(db, files.slice(1));
+    expect(indexes(db)).toEqual(ALL_INDEXES);
+    expect(dumpTable(db.sqlite, 'items', 'id')).toEqual(expectedRows(changes));
+  });
+
+  it('a write in the middle of a join ends the load first, and the later files take the careful path', async () => {
+    const { changes, files } = authorFiles();
+    const db = freshReplica('joining');
+    const first = await stageBatch(files[0]!, 'batches/0.db.gz');
+    staged.push(first);
+    db.applyFile(first);
+    db.write([{ op: 'put', table: 'items', id: 'x', values: { b: 99 } }]);
+    expect(indexes(db)).toEqual(ALL_INDEXES);
+    expect(marker(db)).toBeUndefined();
+    await applyFiles(db, files.slice(1));
+    const x = dumpTable(db.sqlite, 'items', 'id').find((row) => row.id === 't:"x"');
+    expect(x).toEqual({ id: 't:"x"', a: 't:"A"', b: 'i:99', c: 't:"C2"' }); // our later write wins over b, the later c arrives
+    expect(readChanges(db.sqlite)).toHaveLength(changes.length + 1);
+  });
+
+  it('a replica that already holds changes never drops its index', async () => {
+    const { changes, files } = authorFiles();
+    const db = freshReplica('holding');
+    db.write([{ op: 'put', table: 'items', id: 'mine', values: { a: 'here first' } }]);
+    const first = await stageBatch(files[0]!, 'batches/0.db.gz');
+    staged.push(first);
+    db.applyFile(first);
+    expect(indexes(db)).toEqual(ALL_INDEXES);
+    await applyFiles(db, files.slice(1));
+    expect(dumpTable(db.sqlite, 'items', 'id')).toEqual(expectedRows([...readChanges(db.sqlite)]));
+    expect(readChanges(db.sqlite)).toHaveLength(changes.length + 3);
+  });
+
+  it('keeps changes of a table this device lacks in the log, and writes them once it is tracked', async () => {
+    const { changes, files } = authorFiles();
+    const db = ws.open(`lacking-${opened++}.db`);
+    let waiting = 0;
+    for (const [i, bytes] of files.entries()) {
+      const file = await stageBatch(bytes, `batches/${i}.db.gz`);
+      staged.push(file);
+      waiting += db.applyFile(file).waiting;
+    }
+    db.endBulkLoad();
+    expect(waiting).toBeGreaterThan(0);
+    expect(readChanges(db.sqlite)).toEqual(changes);
+    db.sqlite.exec(ITEMS);
+    db.track(['items']);
+    expect(dumpTable(db.sqlite, 'items', 'id')).toEqual(expectedRows(changes));
   });
 });

@@ -160,6 +160,10 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
   // transaction that writes anything but files of changes, since every other
   // writer needs the index it set aside.
   let bulk: BulkLoad | null = null;
+  // While joining, a commit need not wait for the disk: after a power loss the
+  // last files are pulled again (WAL keeps the database whole; SQLite's
+  // synchronous = NORMAL). The setting in force is restored when the load ends.
+  const durableSync = sqlite.pragma('synchronous', { simple: true }) as number;
   const hasPending = sqlite.prepare('SELECT 1 FROM ZV_PENDING LIMIT 1').pluck();
   const logIsEmpty = () => sqlite.prepare('SELECT 1 FROM ZV_CHANGE LIMIT 1').get() === undefined;
 
@@ -172,7 +176,8 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
     try {
       value = sqlite.transaction(() => {
         if (bulk && (!options.keepBulk || hasPending.get() !== undefined)) {
-          ended = bulk.finish();
+          const finishing = bulk;
+          ended = withCaptureOff(sqlite, () => finishing.finish()); // its rows are the log's, not new writes
           bulk = null;
         }
         const flushed = flushPending(sqlite, log, hlc, uuid);
@@ -193,6 +198,7 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
       throw error;
     }
     const finished = ended as ApplyResult | null;
+    if (finished) sqlite.pragma(`synchronous = ${durableSync}`);
     if (finished) notify({ source: 'remote', changes: finished.tables.size, tables: [...finished.tables] });
     if (captured > 0) notify({ source: 'local', changes: captured, tables: capturedTables });
     return { value, captured, capturedTables };
@@ -294,6 +300,7 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
           },
           { keepBulk: true },
         );
+        if (bulk) sqlite.pragma('synchronous = NORMAL');
         notify({ source: 'remote', changes: value.applied, tables: [...value.tables] });
         return value;
       } finally {

@@ -204,6 +204,7 @@ function openBatchDb(db: BetterSqlite3.Database, file: string, close: () => void
       throw new TidemarkError({ kind: 'newer-format', file, format: meta.format, hint: 'Update Tidemark on this device to read it.' });
     }
     assertPlainTables(db, BATCH_COLUMNS, corrupt);
+    assertWhole(db, corrupt);
     for (const row of db.prepare('SELECT id, author FROM ZV_TRANSACTION').all() as Array<{ id: unknown; author: unknown }>) {
       if (typeof row.id !== 'string' || row.author !== meta.author) throw corrupt('a transaction by another author');
       // A transaction is stamped before its changes: a later id would only move clocks forward.
@@ -348,6 +349,16 @@ export function assertPlainTables(
       .sort();
     if (columns.join() !== expected[table]!.join()) throw corrupt(`its ${table} table has the columns ${columns.join(', ')}`);
   }
+}
+
+/**
+ * Refuses a file whose B-trees disagree (a row in a table but not in its
+ * key's index, pages cut off): its rows would read differently by index than
+ * by table, so what was checked might not be what is applied.
+ */
+export function assertWhole(db: BetterSqlite3.Database, corrupt: (reason: string) => TidemarkError): void {
+  const verdict = db.pragma('integrity_check(1)', { simple: true });
+  if (verdict !== 'ok') throw corrupt(`its SQLite structure is damaged (${String(verdict).slice(0, 120)})`);
 }
 
 function readMeta(db: BetterSqlite3.Database, corrupt: (reason: string) => TidemarkError): BatchMeta {

@@ -53,15 +53,18 @@ export function uuid7Sql(column: string): string {
 /**
  * SQL true when `column` is NULL or the JSON text of a SQLite value
  * (isJsonText). The common shapes are decided in SQL; anything else asks
- * isValueText through the function registerValueCheck adds.
+ * isValueText through the function registerValueCheck adds. Valid JSON text
+ * that starts with a quote is one string; valid JSON made of number
+ * characters with a fraction or exponent is a number, which isValueText
+ * takes at any size (integers are range-checked, so those go to it).
  */
 export function valueSql(column: string): string {
   return `(CASE WHEN ${column} IS NULL THEN 1
     WHEN typeof(${column}) <> 'text' THEN 0
     WHEN instr(CAST(${column} AS BLOB), x'00') > 0 THEN zv_value_text(${column})
-    WHEN ${column} GLOB '"*' THEN CASE WHEN json_valid(${column}) THEN (CASE WHEN json_type(${column}) = 'text' THEN 1 ELSE zv_value_text(${column}) END) ELSE zv_value_text(${column}) END
+    WHEN ${column} GLOB '"*' AND json_valid(${column}) THEN 1
     WHEN length(${column}) <= 18 AND ${column} GLOB '[1-9]*' AND ${column} NOT GLOB '*[^0-9]*' THEN 1
-    WHEN ${column} NOT GLOB '*[^-0-9.eE+]*' AND json_valid(${column}) THEN (CASE WHEN json_type(${column}) = 'real' THEN 1 ELSE zv_value_text(${column}) END)
+    WHEN ${column} GLOB '*[.eE]*' AND ${column} NOT GLOB '*[^-0-9.eE+]*' AND json_valid(${column}) THEN 1
     ELSE zv_value_text(${column}) END)`;
 }
 

@@ -14,7 +14,7 @@ import { TidemarkError } from '../../../shared/errors';
 import type { Change } from '../../../shared/types';
 import type { TidemarkDatabase } from '../database';
 import { isUuid7 } from '../hlc';
-import { assertPlainTables, isJsonText } from './batch-file';
+import { assertPlainTables, assertWhole, isJsonText } from './batch-file';
 import type { LatestValueRow } from '../bulk-load';
 import { checkRows, CHANGE_ROW_SQL, inflateToTempFile, latestValues, uuid7Sql, type InflatedFile } from './change-file';
 
@@ -140,6 +140,7 @@ export async function openSnapshotFile(bytes: Uint8Array, file: string): Promise
     if (meta.format > SNAPSHOT_FORMAT) throw new TidemarkError({ kind: 'newer-format', file, format: meta.format, hint: 'Update Tidemark on this device.' });
     if (!Number.isInteger(meta.format) || !isUuid7(meta.author) || !Number.isInteger(meta.count)) throw corrupt('its ZV_SNAPSHOT is incomplete');
     assertPlainTables(db, SNAPSHOT_COLUMNS, corrupt);
+    assertWhole(db, corrupt);
     const positions = db.prepare('SELECT replica, last, count, sha, chain FROM ZV_SNAPSHOT_POSITION').all() as SnapshotPosition[];
     for (const p of positions) if (!isUuid7(p.replica) || !isUuid7(p.last) || !Number.isInteger(p.count)) throw corrupt('a position is malformed');
     const lastOf = new Map(positions.map((p) => [p.replica, p.last]));

@@ -10,12 +10,22 @@ import type { Remote } from '../remote/remote';
 import type { SecretStore } from '../secrets/secret-store';
 import { heldEpochs, isSealed, openFile, readDataKey, sealFile, sealedEpoch } from '../crypto/data-keys';
 import { sha256Hex } from './hash';
-import { descriptorKey, type SnapshotDescriptor } from './head';
+import { descriptorKey, type BatchDescriptor, type Head, type SnapshotDescriptor } from './head';
 import { buildSnapshotFile, openSnapshotFile, snapshotKey, type SnapshotPosition } from './snapshot-file';
 import { readPushState, writePushState, type PushState } from './sync-state';
 
-/** After this many changes beyond the last snapshot, a push publishes a new one. */
+/**
+ * A push publishes a snapshot when a device joining now would otherwise need
+ * this many changes beyond the newest snapshot on the remote...
+ */
 export const AUTO_SNAPSHOT_CHANGES = 100_000;
+/**
+ * ...spread over at least this many batch files. A snapshot costs a whole
+ * log's upload; it pays off by sparing a joining device many requests (and
+ * lets gc delete what it covers), not by replacing a few large batches that
+ * hold the same bytes (docs/decisions.md).
+ */
+export const AUTO_SNAPSHOT_FILES = 16;
 
 export interface SnapshotContext {
   db: TidemarkDatabase;
@@ -38,8 +48,25 @@ export function currentPositions(db: TidemarkDatabase, pushed: PushState): Snaps
 }
 
 export function isSnapshotDue(db: TidemarkDatabase, pushed: PushState): boolean {
+  // The files a device joining now would fetch: the newest snapshot it
+  // trusts (ours, or another trusted replica's), then every author's batches after it.
+  const heads = trustedHeads(db);
+  const snapshots = [pushed.snapshot, ...heads.map((h) => h.snapshot)].filter((s): s is SnapshotDescriptor => !!s);
+  const newest = snapshots.reduce<SnapshotDescriptor | null>((a, b) => (a === null || b.last > a.last ? b : a), null);
   const total = db.sqlite.prepare('SELECT count(*) FROM ZV_CHANGE').pluck().get() as number;
-  return total - (pushed.snapshot?.count ?? 0) >= AUTO_SNAPSHOT_CHANGES;
+  if (total - (newest?.count ?? 0) < AUTO_SNAPSHOT_CHANGES) return false;
+  const after = (replica: string, batches: readonly BatchDescriptor[]) => {
+    const covered = newest?.covers[replica];
+    return batches.filter((b) => covered === undefined || b.first > covered).length;
+  };
+  const files = after(db.uuid, pushed.batches) + heads.reduce((n, h) => n + after(h.replica, h.batches), 0);
+  return files >= AUTO_SNAPSHOT_FILES;
+}
+
+/** The heads we hold of trusted replicas (as they were when we last read them). */
+function trustedHeads(db: TidemarkDatabase): Head[] {
+  const rows = db.sqlite.prepare("SELECT head FROM ZV_REPLICA WHERE state = 'trusted' AND head IS NOT NULL").pluck().all() as string[];
+  return rows.map((raw) => JSON.parse(raw) as Head);
 }
 
 /** Builds and uploads a snapshot; the caller puts the descriptor into our head. */
