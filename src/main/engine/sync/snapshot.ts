@@ -47,20 +47,27 @@ export function currentPositions(db: TidemarkDatabase, pushed: PushState): Snaps
   return positions;
 }
 
-export function isSnapshotDue(db: TidemarkDatabase, pushed: PushState): boolean {
+export interface SnapshotPolicy {
+  changes: number;
+  files: number;
+}
+
+export const AUTO_SNAPSHOT: SnapshotPolicy = { changes: AUTO_SNAPSHOT_CHANGES, files: AUTO_SNAPSHOT_FILES };
+
+export function isSnapshotDue(db: TidemarkDatabase, pushed: PushState, policy: SnapshotPolicy = AUTO_SNAPSHOT): boolean {
   // The files a device joining now would fetch: the newest snapshot it
   // trusts (ours, or another trusted replica's), then every author's batches after it.
   const heads = trustedHeads(db);
   const snapshots = [pushed.snapshot, ...heads.map((h) => h.snapshot)].filter((s): s is SnapshotDescriptor => !!s);
   const newest = snapshots.reduce<SnapshotDescriptor | null>((a, b) => (a === null || b.last > a.last ? b : a), null);
   const total = db.sqlite.prepare('SELECT count(*) FROM ZV_CHANGE').pluck().get() as number;
-  if (total - (newest?.count ?? 0) < AUTO_SNAPSHOT_CHANGES) return false;
+  if (total - (newest?.count ?? 0) < policy.changes) return false;
   const after = (replica: string, batches: readonly BatchDescriptor[]) => {
     const covered = newest?.covers[replica];
     return batches.filter((b) => covered === undefined || b.first > covered).length;
   };
   const files = after(db.uuid, pushed.batches) + heads.reduce((n, h) => n + after(h.replica, h.batches), 0);
-  return files >= AUTO_SNAPSHOT_FILES;
+  return files >= policy.files;
 }
 
 /** The heads we hold of trusted replicas (as they were when we last read them). */
