@@ -575,3 +575,39 @@ describe('a joining device loading files in bulk', () => {
     expect(dumpTable(db.sqlite, 'items', 'id')).toEqual(expectedRows(changes));
   });
 });
+
+describe('a joining device writing rows that break a constraint', () => {
+  it('writes each row that can be written and keeps the other waiting, as the careful path does', async () => {
+    const UNIQUE_ITEMS = 'CREATE TABLE items (id TEXT PRIMARY KEY, a TEXT UNIQUE, b INTEGER, c TEXT)';
+    const author = ws.open(`unique-author-${opened++}.db`);
+    author.sqlite.exec(ITEMS); // the author's table has no UNIQUE: both rows exist there
+    author.track(['items']);
+    author.write([
+      { op: 'put', table: 'items', id: 'p', values: { a: 'same', b: 1, c: 'x' } },
+      { op: 'put', table: 'items', id: 'q', values: { a: 'same', b: 2, c: 'y' } },
+      { op: 'put', table: 'items', id: 'r', values: { a: 'other', b: 3, c: 'z' } },
+    ]);
+    const changes = readChanges(author.sqlite);
+    const bytes = encodeBatch(changes, { dataset_uuid: '0190f5a0-0000-7000-8000-0000000000d5', author: author.uuid, prev_sha256: '' }).bytes;
+
+    const replicas = ['careful', 'joining'].map((label) => {
+      const db = ws.open(`unique-${label}-${opened++}.db`);
+      db.sqlite.exec(UNIQUE_ITEMS);
+      db.track(['items']);
+      return db;
+    });
+    replicas[0]!.write([{ op: 'put', table: 'items', id: 'mine', values: { a: 'mine' } }]);
+    for (const db of replicas) {
+      const file = await stageBatch(bytes, 'batches/unique.db.gz');
+      try {
+        expect(db.applyFile(file).waiting).toBe(1);
+      } finally {
+        file.close();
+      }
+      db.endBulkLoad();
+    }
+    const [careful, joining] = replicas.map((db) => dumpTable(db.sqlite, 'items', 'id').filter((row) => row.id !== 't:"mine"'));
+    expect(joining).toEqual(careful);
+    expect(joining!.map((row) => row.id)).toEqual(['t:"p"', 't:"r"']);
+  });
+});
