@@ -1,14 +1,15 @@
 // A replica of scenario 2, alone in its process: applies batch files from
 // disk the way pull.ts does (stageBatch + db.applyFile, one transaction per
-// file), and reports the time and peak RSS.
+// file, the next file unpacked while one is applied), and reports the time and peak RSS.
 //   join:    a fresh replica, as a device joining the dataset (bulk load)
 //   holding: a replica that already holds a change of its own (every change
 //            takes the careful path: conflict checks, rows read back)
 //   node --import tsx apply-device.ts <db file> join|holding <batch file>...
 
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { openDatabase } from '../../src/main/engine/database';
 import { stageBatch } from '../../src/main/engine/sync/batch-file';
+import { oneAhead } from '../../src/main/engine/sync/one-ahead';
 import { NOTES_TABLE, timeAsync } from '../support';
 import type { ApplyRun } from './apply';
 
@@ -22,8 +23,8 @@ if (mode === 'holding') db.write([{ op: 'put', table: 'notes', id: 'held-here', 
 const startRssBytes = process.resourceUsage().maxRSS * 1024;
 let applied = 0;
 const { seconds } = await timeAsync(async () => {
-  for (const path of paths) {
-    const batch = await stageBatch(readFileSync(path), path);
+  // As pull.ts does: the next file is read and unpacked while one is applied.
+  for await (const batch of oneAhead(paths, async (path) => stageBatch(await readFile(path), path))) {
     try {
       applied += db.applyFile(batch).applied;
     } finally {

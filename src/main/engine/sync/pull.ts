@@ -8,6 +8,7 @@ import { describeError, TidemarkError } from '../../../shared/errors';
 import type { TidemarkDatabase } from '../database';
 import type { Remote, RemoteObject } from '../remote/remote';
 import { stageBatch, type StagedBatch } from './batch-file';
+import { oneAhead } from './one-ahead';
 import { applySnapshot } from './snapshot';
 import { timeOfId } from '../hlc';
 import { extendChain, sha256Hex } from './hash';
@@ -239,21 +240,26 @@ async function pullReplica(ctx: PullContext, replica: string, head: Head): Promi
   const corrupt = (file: string, reason: string) =>
     new TidemarkError({ kind: 'corrupt-file', file, reason, hint: 'That replica must push again; its changes wait until then.' });
 
-  for (const item of plan) {
+  // Each batch downloaded, checked against the head and unpacked while the one before is applied.
+  const fetchBatch = async (item: PlannedBatch) => {
     const response = item.body ? { status: 'ok' as const, body: item.body } : await getWhole(ctx.remote, item.key, item.bytes);
     if (response.status !== 'ok') throw corrupt(item.key, 'listed in its head but missing');
     const sha = sha256Hex(response.body);
     if (item.sha256 !== undefined && sha !== item.sha256) throw corrupt(item.key, 'its bytes do not match the hash in the head');
     const batch = await stageBatch(await openIfSealed(ctx, response.body, item.key), item.key);
+    return { batch, sha, key: item.key, bytes: response.body.length, close: () => batch.close() };
+  };
+  for await (const fetched of oneAhead(plan, fetchBatch)) {
+    const { batch } = fetched;
     try {
-      const applied = applyBatch(ctx, replica, row, batch, position, head, sha, item.key);
+      const applied = applyBatch(ctx, replica, row, batch, position, head, fetched.sha, fetched.key);
       if (applied === null) break; // uploaded, but its head update has not landed yet
       position = applied;
     } finally {
-      batch.close();
+      fetched.close();
     }
     pulled += batch.meta.count;
-    ctx.onProgress({ phase: 'pull', replica, done: pulled, total: Math.max(total, pulled), bytes: response.body.length });
+    ctx.onProgress({ phase: 'pull', replica, done: pulled, total: Math.max(total, pulled), bytes: fetched.bytes });
   }
 
   if (position.last === head.last && position.chain !== head.chain) {
