@@ -94,7 +94,7 @@ export const CHANGE_ROW_SQL = `${uuid7Sql('c.id')}
   AND ${valueSql('c.old_value')} AND ${valueSql('c.new_value')}`;
 
 /** Page cache of a file's own connection while it sorts the file's changes by entity. */
-const SORT_CACHE_KIB = 64 * 1024;
+const SORT_CACHE_KIB = 32 * 1024;
 
 /**
  * Each attribute's newest value in a checked file of changes, in entity
