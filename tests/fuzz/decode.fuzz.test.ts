@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWorkspace, type Workspace } from '../support/engine-fixtures';
 import { TidemarkError } from '../../src/shared/errors';
 import { decodeBatch, stageBatch } from '../../src/main/engine/sync/batch-file';
 import { decodeHead } from '../../src/main/engine/sync/head';
@@ -117,37 +118,69 @@ describe('decodeBatch on hostile files', () => {
   );
 });
 
-// A pull reads batches through stageBatch: inflated to a temp file and every
-// row checked inside SQLite (change-file.ts), so a joining device can copy the
-// rows without reading them. It must refuse exactly what decodeBatch refuses.
-describe('stageBatch agrees with decodeBatch', () => {
-  const stagedOutcome = async (bytes: Buffer): Promise<string | null> => {
+// A pull reads batches through stageBatch (inflated to a temp file) and
+// applies them with db.applyFile: a joining device copies the rows inside
+// SQLite, checking each in the same read (change-file.ts); a device holding
+// data reads them as decodeBatch does. Either way a file must be refused
+// exactly when decodeBatch refuses it, and a refused file leaves nothing behind.
+describe('applying a staged batch agrees with decodeBatch', () => {
+  let ws: Workspace;
+  beforeAll(() => {
+    ws = createWorkspace('tidemark-fuzz-apply-');
+  });
+  afterAll(() => ws.cleanup());
+  let opened = 0;
+
+  /** The outcome of staging and applying `bytes`, into a fresh database or one that holds a change. */
+  const appliedOutcome = async (bytes: Buffer, holding: boolean): Promise<string | null> => {
+    const db = ws.open(`fuzz-${opened++}.db`);
+    db.sqlite.pragma('synchronous = OFF');
     try {
-      (await stageBatch(bytes, 'batches/fuzz.db.gz')).close();
-      return null;
-    } catch (error) {
-      if (!(error instanceof TidemarkError)) throw new Error(`untyped ${(error as Error)?.constructor?.name}: ${(error as Error)?.message}`);
-      return error.detail.kind;
+      if (holding) {
+        db.sqlite.exec('CREATE TABLE held (id TEXT PRIMARY KEY, a)');
+        db.track(['held']);
+        db.write([{ op: 'put', table: 'held', id: 'x', values: { a: 1 } }]);
+      }
+      const before = db.sqlite.prepare('SELECT count(*) FROM ZV_CHANGE').pluck().get() as number;
+      let staged: Awaited<ReturnType<typeof stageBatch>> | undefined;
+      try {
+        staged = await stageBatch(bytes, 'batches/fuzz.db.gz');
+        const result = db.applyFile(staged);
+        db.endBulkLoad();
+        expect(result.applied + result.duplicates).toBe(staged.meta.count);
+        return null;
+      } catch (error) {
+        if (!(error instanceof TidemarkError)) throw new Error(`untyped ${(error as Error)?.constructor?.name}: ${(error as Error)?.message}`);
+        db.endBulkLoad();
+        expect(db.sqlite.prepare('SELECT count(*) FROM ZV_CHANGE').pluck().get()).toBe(before); // nothing applied
+        return error.detail.kind;
+      } finally {
+        staged?.close();
+      }
+    } finally {
+      db.close();
     }
   };
   const decodedOutcome = (bytes: Buffer) => outcomeOf(() => decodeBatch(bytes, 'batches/fuzz.db.gz'), ['corrupt-file', 'newer-format']);
 
-  it(`${Math.ceil(runs / 5)} mutated batch files: the same outcome both ways`, async () => {
+  it(`${Math.ceil(runs / 10)} mutated batch files, into a joining device and into one holding data: the same outcome as decodeBatch`, async () => {
     await fc.assert(
       fc.asyncProperty(batchFile(), async ({ bytes }) => {
-        expect(await stagedOutcome(bytes)).toBe(decodedOutcome(bytes));
+        const expected = decodedOutcome(bytes);
+        expect(await appliedOutcome(bytes, false)).toBe(expected);
+        expect(await appliedOutcome(bytes, true)).toBe(expected);
       }),
-      { numRuns: Math.ceil(runs / 5) },
+      { numRuns: Math.ceil(runs / 10) },
     );
-  });
+  }, 120_000);
 
   // Values on the edges of the shapes SQLite decides by itself (a NUL that GLOB
   // and json_valid do not see past, spaces, signs, leading zeros, 64 bits).
   const edges = ['"a"\u0000', '"a\u0000b"', '12\u00003', '1\u0000', ' 1', '1 ', '+1', '01', '1.', '.5', '1e5', '1E+2', '-0', '-1.5e-3',
     '123456789012345678', '999999999999999999', '9223372036854775807', '9223372036854775808', '"x" ', ' "x"', '"\\ud800"', '"unterminated', 'nul', 'true', '[1]', '{"$blob":"AA=="}', '{"$blob":"A"}'];
-  it.each([...hostileValues, ...oddValues, ...edges].map((v) => [JSON.stringify(v), v]))('value %s: the same outcome both ways', async (_label, value) => {
+  it.each([...hostileValues, ...oddValues, ...edges].map((v) => [JSON.stringify(v), v]))('value %s: the same outcome as decodeBatch', async (_label, value) => {
     const bytes = batchWith('notes', value);
-    expect(await stagedOutcome(bytes)).toBe(decodedOutcome(bytes));
+    expect(await appliedOutcome(bytes, false)).toBe(decodedOutcome(bytes));
   });
 });
 
