@@ -12,6 +12,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { ChangeLog } from './change-log';
 import type { Hlc } from './hlc';
 import { encodeValue } from './values';
+import { BY_ATTRIBUTE_INDEX, CREATE_BY_ATTRIBUTE_INDEX } from './schema';
 
 /** Pending rows read at a time. */
 const PAGE = 4096;
@@ -26,6 +27,7 @@ interface FlushStatements {
   page: Statement;
   clear: Statement;
   dropTransaction: Statement;
+  anyChange: Statement;
 }
 
 const statementsByDb = new WeakMap<Database, FlushStatements>();
@@ -42,8 +44,12 @@ function statementsOf(db: Database): FlushStatements {
         )
         .safeIntegers(true)
         .raw(true),
-      clear: db.prepare('DELETE FROM ZV_PENDING WHERE seq <= ?'),
+      // Every pending row is read before this runs, inside one IMMEDIATE
+      // transaction no other writer can add to: a DELETE without WHERE, which
+      // SQLite does by dropping whole pages (a million rows in a blink, not seconds).
+      clear: db.prepare('DELETE FROM ZV_PENDING'),
       dropTransaction: db.prepare('DELETE FROM ZV_TRANSACTION WHERE id = ?'),
+      anyChange: db.prepare('SELECT 1 FROM ZV_CHANGE LIMIT 1'),
     };
     statementsByDb.set(db, statements);
   }
@@ -65,7 +71,21 @@ export function flushPending(db: Database, log: ChangeLog, hlc: Hlc, author: str
     result.changes += 1;
     result.tables.add(type);
   };
+  // A first import (the log empty, a page or more pending) writes without the
+  // by-attribute index while every row is a new entity's insert: nothing needs
+  // looking up, and the index is built once at the end by a sort instead of
+  // row by row (the same reasoning as bulk-load.ts). The first row that would
+  // need a lookup builds it then. All of it is one transaction.
+  let imported: Set<string> | null = rows.length === PAGE && statements.anyChange.get() === undefined ? new Set() : null;
+  if (imported) db.exec(`DROP INDEX IF EXISTS ${BY_ATTRIBUTE_INDEX}`);
+  const endImport = () => {
+    if (!imported) return;
+    writer.flush();
+    db.exec(CREATE_BY_ATTRIBUTE_INDEX);
+    imported = null;
+  };
   const current = (type: string, id: string, attribute: string) => {
+    endImport();
     if (writer.isQueued(type, id)) writer.flush();
     return log.latest(type, id, attribute) ?? null;
   };
@@ -81,7 +101,7 @@ export function flushPending(db: Database, log: ChangeLog, hlc: Hlc, author: str
 
   while (rows.length > 0) {
     // Whether the log held each inserted entity as this page starts, asked 64 at a time.
-    const knownAtStart = knownEntitiesOf(log, rows);
+    const knownAtStart = imported ? imported : knownEntitiesOf(log, rows);
     writer.mark();
     for (const row of rows) {
       const op = row[1] as string;
@@ -101,8 +121,10 @@ export function flushPending(db: Database, log: ChangeLog, hlc: Hlc, author: str
         if (insertEntity !== entity || insertSeen.has(attribute)) {
           insertEntity = entity;
           insertSeen.clear();
+          if (imported?.has(entity)) endImport(); // written again: from here on, look it up
           // A row the log never saw needs no look at its _deleted.
           const known = knownAtStart.has(entity) || writer.wasAdded(type, id);
+          imported?.add(entity);
           insertDeleted = known ? current(type, id, '_deleted') : null;
           insertWasAlive = known && insertDeleted !== '1';
           // Writing a deleted row again brings it back (DESIGN.md 1).
@@ -131,7 +153,8 @@ export function flushPending(db: Database, log: ChangeLog, hlc: Hlc, author: str
     rows = rows.length < PAGE ? [] : (statements.page.all(lastSeq) as unknown[][]);
   }
 
-  statements.clear.run(lastSeq);
+  endImport();
+  statements.clear.run();
   if (result.changes === 0) {
     statements.dropTransaction.run(transactionId);
     return result;
