@@ -153,9 +153,6 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
   let knownSchemaVersion = -1;
   const schemaVersion = sqlite.prepare('PRAGMA schema_version').pluck();
 
-  // Flushes captures into the same transaction as the work that follows. If
-  // the work fails, the in-memory table shapes are re-read: they may have
-  // changed inside the transaction that was rolled back.
   // A joining device's bulk load (bulk-load.ts): ended by the first
   // transaction that writes anything but files of changes, since every other
   // writer needs the index it set aside.
@@ -167,8 +164,11 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
   // when the load ends.
   const durableSync = sqlite.pragma('synchronous', { simple: true }) as number;
   const hasPending = sqlite.prepare('SELECT 1 FROM ZV_PENDING LIMIT 1').pluck();
-  const logIsEmpty = () => sqlite.prepare('SELECT 1 FROM ZV_CHANGE LIMIT 1').get() === undefined;
+  const anyChange = sqlite.prepare('SELECT 1 FROM ZV_CHANGE LIMIT 1').pluck();
 
+  // Flushes captures into the same transaction as the work that follows. If
+  // the work fails, the in-memory table shapes are re-read: they may have
+  // changed inside the transaction that was rolled back.
   const inTransaction = <T>(work: () => T, options: { keepBulk?: boolean } = {}): { value: T; captured: number; capturedTables: string[] } => {
     let captured = 0;
     let capturedTables: string[] = [];
@@ -203,12 +203,11 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
     if (finished) {
       sqlite.pragma(`synchronous = ${durableSync}`);
       sqlite.pragma(`cache_size = -${ENGINE_CACHE_KIB}`);
+      notify({ source: 'remote', changes: finished.tables.size, tables: [...finished.tables] });
     }
-    if (finished) notify({ source: 'remote', changes: finished.tables.size, tables: [...finished.tables] });
     if (captured > 0) notify({ source: 'local', changes: captured, tables: capturedTables });
     return { value, captured, capturedTables };
   };
-
 
   const reloadShapes = () => {
     shapes.clear();
@@ -298,7 +297,7 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
       try {
         const { value } = inTransaction(
           () => {
-            if (!bulk && logIsEmpty()) bulk = startBulkLoad(sqlite, hlc, remote);
+            if (!bulk && anyChange.get() === undefined) bulk = startBulkLoad(sqlite, hlc, remote);
             const result = bulk ? bulk.append('zv_incoming', file.latest()) : mergeChunks(file.chunks());
             alongside?.(result);
             return result;
