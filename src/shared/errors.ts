@@ -21,7 +21,8 @@ export type TidemarkErrorDetail =
   | { kind: 'dataset-mismatch'; expected: string; found: string; hint: string }
   | { kind: 'head-moved'; replica: string; hint: string }
   | { kind: 'identity-conflict'; replica: string; hint: string }
-  | { kind: 'corrupt-file'; file: string; reason: string; hint: string }
+  /** `again`: the file may be whole on the remote (it arrived cut short): read it again next sync. */
+  | { kind: 'corrupt-file'; file: string; reason: string; hint: string; again?: boolean }
   | { kind: 'newer-format'; file: string; format: number; hint: string }
   | { kind: 'clock-ahead'; replica: string; aheadMs: number; hint: string }
   | { kind: 'keychain'; message: string; hint: string }

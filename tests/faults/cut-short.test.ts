@@ -59,8 +59,8 @@ describe.each(kinds)('single faults on a %s remote', (kind) => {
   const batchOf = (db: TidemarkDatabase) => (call: RemoteCall) => call.operation === 'get' && call.key.startsWith(`batches/${db.uuid}/`);
 
   // A short read is a transfer that failed, not a damaged file: the file on the
-  // remote is whole. Today pull quarantines the replica at that head's etag, and
-  // nothing retries it until that replica writes a new head.
+  // remote is whole. It is read again at once; cut short twice, the problem is
+  // shown and the next sync reads it again.
   it("a GET of another replica's head cut short in transit: the next sync gets its changes", async () => {
     await syncWith(b, headOf(a), { kind: 'truncate' });
     await expectConverged();
@@ -68,6 +68,18 @@ describe.each(kinds)('single faults on a %s remote', (kind) => {
 
   it("a GET of another replica's batch cut short in transit: the next sync gets its changes", async () => {
     await syncWith(b, batchOf(a), { kind: 'truncate' });
+    await expectConverged();
+  });
+
+  it.each([
+    ['head', headOf],
+    ['batch', batchOf],
+  ])("a GET of another replica's %s cut short twice in a row: the problem is shown, and the next sync gets its changes", async (_what, of) => {
+    const remote = createFaultRemote(shared.connect(), [{ match: of(a), fault: { kind: 'truncate' }, times: 2 }]);
+    const report = await sync(b, remote, { retry: { attempts: 1 } });
+    expect(remote.injected).toHaveLength(2);
+    expect(report.problems).toEqual([expect.objectContaining({ replica: a.uuid, message: expect.stringMatching(/bytes arrived/) })]);
+    expect(dumpTable(b)).toEqual([]);
     await expectConverged();
   });
 

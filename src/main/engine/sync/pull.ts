@@ -84,7 +84,10 @@ async function pullTrusted(ctx: PullContext, listing: RemoteObject[]): Promise<P
   const quarantine = (replica: string, etag: string | null, error: TidemarkError | { message: string; hint: string }) => {
     const message = error instanceof TidemarkError ? describeError(error.detail) : error.message;
     const hint = error instanceof TidemarkError ? error.detail.hint : error.hint;
-    db.transaction(() => saveProblem(db.sqlite, replica, message, etag));
+    // Tied to the head's etag, a problem waits for that replica to write again; one that
+    // may pass (a download cut short) is tied to nothing, so the next sync tries again.
+    const again = error instanceof TidemarkError && error.detail.kind === 'corrupt-file' && error.detail.again === true;
+    db.transaction(() => saveProblem(db.sqlite, replica, message, again ? null : etag));
     result.problems.push({ replica, message, hint });
   };
 
@@ -190,7 +193,18 @@ function stateOf(db: TidemarkDatabase, replica: string): string | undefined {
 async function getWhole(remote: Remote, key: string, size: number | undefined, options?: { ifNoneMatch?: string }) {
   const response = await remote.get(key, options);
   if (response.status !== 'ok' || size === undefined || response.body.length >= size) return response;
-  return remote.get(key, options);
+  const again = await remote.get(key, options);
+  if (again.status === 'ok' && again.body.length < size) {
+    // Cut short twice: most likely the network, and a sync later may read it whole.
+    throw new TidemarkError({
+      kind: 'corrupt-file',
+      file: key,
+      reason: `only ${again.body.length} of its ${size} bytes arrived`,
+      hint: 'It is read again at the next sync; if this persists, that replica must push again.',
+      again: true,
+    });
+  }
+  return again;
 }
 
 function isMissingBatches(error: unknown): boolean {
@@ -317,7 +331,7 @@ async function planBatches(ctx: PullContext, replica: string, head: Head, positi
   for (const object of listed) {
     const name = /^([0-9a-f-]{36})_([0-9a-f-]{36})\.db\.gz$/.exec(object.key.slice(prefix.length));
     if (!name || head.last === null || name[2]! > head.last) continue;
-    const response = await ctx.remote.get(object.key);
+    const response = await getWhole(ctx.remote, object.key, object.size);
     if (response.status !== 'ok') continue;
     const sha256 = sha256Hex(response.body);
     chain = extendChain(chain, sha256);
