@@ -11,7 +11,7 @@ import { isUuid7 } from '../hlc';
 import { isValueText } from '../values';
 import { sha256Hex } from './hash';
 import type { LatestValueRow } from '../bulk-load';
-import { checkRows, CHANGE_ROW_SQL, inflateToTempFile, latestValues, type InflatedFile, type RowCheck } from './change-file';
+import { checkRows, CHANGE_ROW_SQL, latestValues, nameTheFault, openInflated, type RowCheck } from './change-file';
 
 export const BATCH_FORMAT = 1;
 /** Changes per batch file: large pushes are split (DESIGN.md 4.2). */
@@ -149,38 +149,18 @@ export interface StagedBatch extends OpenedBatch {
  * joining device can copy its rows inside SQLite. close() deletes the file.
  */
 export async function stageBatch(bytes: Uint8Array, file: string): Promise<StagedBatch> {
-  const corrupt = batchCorrupt(file);
-  let inflated: InflatedFile;
-  try {
-    inflated = await inflateToTempFile(bytes, MAX_INFLATED_BYTES);
-  } catch (error) {
-    throw corrupt(`not a complete gzip file (${(error as Error).message})`);
-  }
-  let batch: OpenedBatch;
-  let reader: BetterSqlite3.Database;
-  try {
-    let db: BetterSqlite3.Database;
-    try {
-      db = new BetterSqlite3(inflated.path, { readonly: true, fileMustExist: true });
-    } catch {
-      throw corrupt('not a SQLite database');
-    }
-    batch = openBatchDb(db, file, () => {
-      db.close();
-      inflated.remove();
-    });
-    reader = db;
-  } catch (error) {
-    inflated.remove();
-    throw error;
-  }
+  const opened = await openInflated(bytes, MAX_INFLATED_BYTES, batchCorrupt(file), {
+    gzip: (message) => `not a complete gzip file (${message})`,
+    sqlite: () => 'not a SQLite database',
+  });
+  const batch = openBatchDb(opened.db, file, opened.close);
   try {
     batch.verify();
   } catch (error) {
     batch.close();
     throw error;
   }
-  return { ...batch, path: inflated.path, latest: () => latestValues(reader) };
+  return { ...batch, path: opened.path, latest: () => latestValues(opened.db) };
 }
 
 function batchCorrupt(file: string) {
@@ -262,9 +242,7 @@ function openBatchDb(db: BetterSqlite3.Database, file: string, close: () => void
         throw unreadable(error);
       }
       const fine = check.bad === 0 && check.count === opened.count && (check.count === 0 || (check.first === opened.first && check.last === opened.last));
-      if (fine) return;
-      for (const chunk of chunks()) void chunk; // the reader names the fault
-      throw corrupt('a change that is not valid');
+      if (!fine) nameTheFault(chunks, corrupt);
     },
     close,
   };

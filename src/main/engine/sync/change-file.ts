@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import type BetterSqlite3 from 'better-sqlite3';
+import BetterSqlite3 from 'better-sqlite3';
 import type { LatestValueRow } from '../bulk-load';
 import { isValueText } from '../values';
 
@@ -40,6 +40,52 @@ export async function inflateToTempFile(bytes: Uint8Array, maxBytes: number): Pr
     remove();
     throw error;
   }
+}
+
+/** A downloaded file inflated and opened read-only; close() closes it and deletes it. */
+export interface InflatedDatabase {
+  db: BetterSqlite3.Database;
+  path: string;
+  close(): void;
+}
+
+/**
+ * inflateToTempFile, then the file opened read-only, each failure reported
+ * as the file being damaged in the words `reasons` give.
+ */
+export async function openInflated(
+  bytes: Uint8Array,
+  maxBytes: number,
+  corrupt: (reason: string) => Error,
+  reasons: { gzip: (message: string) => string; sqlite: (message: string) => string },
+): Promise<InflatedDatabase> {
+  let inflated: InflatedFile;
+  try {
+    inflated = await inflateToTempFile(bytes, maxBytes);
+  } catch (error) {
+    throw corrupt(reasons.gzip((error as Error).message));
+  }
+  let db: BetterSqlite3.Database;
+  try {
+    db = new BetterSqlite3(inflated.path, { readonly: true, fileMustExist: true });
+  } catch (error) {
+    inflated.remove();
+    throw corrupt(reasons.sqlite((error as Error).message));
+  }
+  return {
+    db,
+    path: inflated.path,
+    close: () => {
+      db.close();
+      inflated.remove();
+    },
+  };
+}
+
+/** After SQLite found a bad row: the JavaScript reader reads to it and throws in its own words. */
+export function nameTheFault(chunks: () => Iterable<unknown>, corrupt: (reason: string) => Error): never {
+  for (const chunk of chunks()) void chunk;
+  throw corrupt('a change that is not valid');
 }
 
 const HEX = '[0-9a-f]';

@@ -16,7 +16,7 @@ import type { TidemarkDatabase } from '../database';
 import { isUuid7 } from '../hlc';
 import { assertPlainTables, assertWhole, isJsonText } from './batch-file';
 import type { LatestValueRow } from '../bulk-load';
-import { checkRows, CHANGE_ROW_SQL, inflateToTempFile, latestValues, uuid7Sql, type InflatedFile } from './change-file';
+import { checkRows, CHANGE_ROW_SQL, latestValues, nameTheFault, openInflated, uuid7Sql } from './change-file';
 
 export const SNAPSHOT_FORMAT = 1;
 const CHUNK = 20_000;
@@ -108,23 +108,10 @@ const SNAPSHOT_COLUMNS: Record<string, readonly string[]> = {
 export async function openSnapshotFile(bytes: Uint8Array, file: string): Promise<OpenedSnapshot> {
   const corrupt = (reason: string) =>
     new TidemarkError({ kind: 'corrupt-file', file, reason, hint: 'Its replica must publish a new snapshot; until then batches are pulled one by one.' });
-  let inflated: InflatedFile;
-  let db: BetterSqlite3.Database;
-  try {
-    inflated = await inflateToTempFile(bytes, MAX_INFLATED_BYTES);
-  } catch (error) {
-    throw corrupt(`not a complete gzip SQLite file (${(error as Error).message})`);
-  }
-  try {
-    db = new BetterSqlite3(inflated.path, { readonly: true, fileMustExist: true });
-  } catch (error) {
-    inflated.remove();
-    throw corrupt(`not a complete gzip SQLite file (${(error as Error).message})`);
-  }
-  const close = () => {
-    db.close();
-    inflated.remove();
-  };
+  const { db, path, close } = await openInflated(bytes, MAX_INFLATED_BYTES, corrupt, {
+    gzip: (message) => `not a complete gzip SQLite file (${message})`,
+    sqlite: (message) => `not a complete gzip SQLite file (${message})`,
+  });
   try {
     // As for batches: nothing but plain tables, checked before any is read.
     db.pragma('trusted_schema = OFF');
@@ -178,11 +165,8 @@ export async function openSnapshotFile(bytes: Uint8Array, file: string): Promise
       'ZV_CHANGE c LEFT JOIN ZV_TRANSACTION t ON t.id = c.transaction_id LEFT JOIN ZV_SNAPSHOT_POSITION p ON p.replica = t.author',
       `${CHANGE_ROW_SQL} AND p.last IS NOT NULL AND c.id <= p.last AND ${uuid7Sql('t.id')} AND t.id <= p.last`,
     );
-    if (check.bad > 0 || check.count !== meta.count) {
-      for (const chunk of chunks()) void chunk; // the reader names the fault
-      throw corrupt('a change that is not valid');
-    }
-    return { meta, positions, path: inflated.path, chunks, latest: () => latestValues(db), close };
+    if (check.bad > 0 || check.count !== meta.count) nameTheFault(chunks, corrupt);
+    return { meta, positions, path, chunks, latest: () => latestValues(db), close };
   } catch (error) {
     close();
     if (error instanceof TidemarkError) throw error;
