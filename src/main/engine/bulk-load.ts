@@ -3,7 +3,8 @@
 // ids that are random in most apps, cost more than the rest of applying a
 // change put together: 17.7 s of SQLite for a million changes with it, 7.0 s
 // without (docs/performance.md). So while the log fills from files:
-//  - the index is dropped, and built once at the end by a sort;
+//  - the log's indexes are dropped (the other two cost 1-2 s more), and built
+//    once at the end by sorts, which SQLite spreads over a second thread;
 //  - the changes go in by one INSERT ... SELECT from the attached file;
 //  - an entity's row is written from the file that first brought it, which is
 //    exact: the log held nothing else of it. Entities a later file touches
@@ -11,14 +12,14 @@
 // No concurrent-edit inbox entries are made: this device held nothing, and no
 // one here saw either value (docs/decisions.md).
 //
-// A marker in ZV_METADATA stays set while the index is missing; opening a
-// database that still has it (a crash mid-join) rebuilds the index and every row.
+// A marker in ZV_METADATA stays set while the indexes are missing; opening a
+// database that still has it (a crash mid-join) rebuilds them and every row.
 
 import type { Database } from 'better-sqlite3';
 import type { Hlc } from './hlc';
 import type { EntityToWrite, Materializer } from './materialize';
 import type { ApplyResult } from './merge';
-import { BY_ATTRIBUTE_INDEX, CREATE_BY_ATTRIBUTE_INDEX, META, readMeta, writeMeta } from './schema';
+import { LOG_INDEXES, META, readMeta, writeMeta } from './schema';
 
 export interface BulkLoad {
   /**
@@ -43,9 +44,9 @@ export function emptyApplyResult(): ApplyResult {
   return { applied: 0, duplicates: 0, tables: new Set(), waiting: 0, warnings: [] };
 }
 
-/** Drops the index and starts a bulk load; inside the caller's transaction. */
+/** Drops the log's indexes and starts a bulk load; inside the caller's transaction. */
 export function startBulkLoad(db: Database, hlc: Hlc, materializer: Materializer): BulkLoad {
-  db.exec(`DROP INDEX IF EXISTS ${BY_ATTRIBUTE_INDEX}`);
+  for (const index of LOG_INDEXES) db.exec(`DROP INDEX IF EXISTS ${index.name}`);
   writeMeta(db, META.bulkLoad, 'joining');
   // Entities some file brought; `again` when a later file touched them too.
   db.exec(`DROP TABLE IF EXISTS ${SEEN};
@@ -126,7 +127,7 @@ export function startBulkLoad(db: Database, hlc: Hlc, materializer: Materializer
     },
     finish() {
       const result = emptyApplyResult();
-      db.exec(CREATE_BY_ATTRIBUTE_INDEX);
+      buildLogIndexes(db);
       const again = db
         .prepare(`SELECT entity_type, entity_id FROM ${SEEN} WHERE again = 1 AND (entity_type, entity_id) > (?, ?) ORDER BY 1, 2 LIMIT ${PAGE}`)
         .raw(true);
@@ -146,7 +147,7 @@ export function startBulkLoad(db: Database, hlc: Hlc, materializer: Materializer
  */
 export function recoverBulkLoad(db: Database, materializer: Materializer): boolean {
   if (readMeta(db, META.bulkLoad) === null) return false;
-  db.exec(CREATE_BY_ATTRIBUTE_INDEX);
+  buildLogIndexes(db);
   const every = db
     .prepare(`SELECT entity_type, entity_id FROM ZV_CHANGE WHERE (entity_type, entity_id) > (?, ?) GROUP BY 1, 2 ORDER BY 1, 2 LIMIT ${PAGE}`)
     .raw(true);
@@ -154,6 +155,16 @@ export function recoverBulkLoad(db: Database, materializer: Materializer): boole
   materializer.materializeMany(entityKeys(keys), () => undefined);
   db.prepare('DELETE FROM ZV_METADATA WHERE key = ?').run(META.bulkLoad);
   return true;
+}
+
+/** Builds whichever log indexes are missing; each is one sort, which SQLite may split with a helper thread. */
+function buildLogIndexes(db: Database): void {
+  db.pragma('threads = 1');
+  try {
+    for (const index of LOG_INDEXES) db.exec(index.create);
+  } finally {
+    db.pragma('threads = 0');
+  }
 }
 
 type EntityKey = [entityType: string, entityId: string];

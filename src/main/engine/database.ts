@@ -79,7 +79,7 @@ export interface TidemarkDatabase {
    * write (bulk-load.ts).
    */
   applyFile(file: ChangeFile, alongside?: (result: ApplyResult) => void): ApplyResult;
-  /** Ends a bulk load: builds the index it set aside and the rows left for the end. */
+  /** Ends a bulk load: builds the indexes it set aside and the rows left for the end. */
   endBulkLoad(): void;
   /** Runs `work` in one transaction after a refresh, with remote changes applied through `apply`. */
   transaction<T>(work: () => T): T;
@@ -155,7 +155,7 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
 
   // A joining device's bulk load (bulk-load.ts): ended by the first
   // transaction that writes anything but files of changes, since every other
-  // writer needs the index it set aside.
+  // writer needs the indexes it set aside.
   let bulk: BulkLoad | null = null;
   // While joining, a commit need not wait for the disk: after a power loss the
   // last files are pulled again (WAL keeps the database whole; SQLite's

@@ -15,18 +15,22 @@ CREATE TABLE IF NOT EXISTS ZV_CHANGE (
 `;
 
 /**
- * Latest-value lookups for merge, and entity timelines. Keyed by entity ids
- * (random in most apps), it is the costly index to keep up; a joining device
- * builds it once at the end instead (bulk-load.ts).
+ * The log's own indexes. by_attribute serves latest-value lookups for merge
+ * and entity timelines; keyed by entity ids (random in most apps), it is the
+ * costly one to keep up. by_table serves per-table history, by_transaction
+ * the push's read of our own changes. A joining device builds all three once
+ * at the end, by sorts, instead of row by row (bulk-load.ts).
  */
 export const BY_ATTRIBUTE_INDEX = 'ZV_CHANGE_by_attribute';
 export const CREATE_BY_ATTRIBUTE_INDEX = `CREATE INDEX IF NOT EXISTS ${BY_ATTRIBUTE_INDEX} ON ZV_CHANGE (entity_type, entity_id, attribute, id);`;
+export const LOG_INDEXES = [
+  { name: BY_ATTRIBUTE_INDEX, create: CREATE_BY_ATTRIBUTE_INDEX },
+  { name: 'ZV_CHANGE_by_table', create: 'CREATE INDEX IF NOT EXISTS ZV_CHANGE_by_table ON ZV_CHANGE (entity_type, id);' },
+  { name: 'ZV_CHANGE_by_transaction', create: 'CREATE INDEX IF NOT EXISTS ZV_CHANGE_by_transaction ON ZV_CHANGE (transaction_id);' },
+] as const;
 
 const ENGINE_SCHEMA = `
-${CREATE_BY_ATTRIBUTE_INDEX}
--- Per-table history.
-CREATE INDEX IF NOT EXISTS ZV_CHANGE_by_table ON ZV_CHANGE (entity_type, id);
-CREATE INDEX IF NOT EXISTS ZV_CHANGE_by_transaction ON ZV_CHANGE (transaction_id);
+${LOG_INDEXES.map((index) => index.create).join('\n')}
 CREATE INDEX IF NOT EXISTS ZV_TRANSACTION_by_author ON ZV_TRANSACTION (author, id);
 
 -- Writes captured by triggers from any connection, waiting to become changes.
