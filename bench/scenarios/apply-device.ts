@@ -24,7 +24,11 @@ const startRssBytes = process.resourceUsage().maxRSS * 1024;
 let applied = 0;
 const { seconds } = await timeAsync(async () => {
   // As pull.ts does: the next file is read and unpacked while one is applied.
-  for await (const batch of oneAhead(paths, async (path) => stageBatch(await readFile(path), path))) {
+  for await (const batch of oneAhead(paths, async (path, handOff) => {
+    const staging = stageBatch(await readFile(path), path, { latest: db.joining() });
+    handOff();
+    return staging;
+  })) {
     try {
       applied += db.applyFile(batch).applied;
     } finally {

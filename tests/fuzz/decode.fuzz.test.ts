@@ -144,7 +144,7 @@ describe('applying a staged batch agrees with decodeBatch', () => {
       const before = db.sqlite.prepare('SELECT count(*) FROM ZV_CHANGE').pluck().get() as number;
       let staged: Awaited<ReturnType<typeof stageBatch>> | undefined;
       try {
-        staged = await stageBatch(bytes, 'batches/fuzz.db.gz');
+        staged = await stageBatch(bytes, 'batches/fuzz.db.gz', { latest: db.joining() }); // as a pull stages it
         const result = db.applyFile(staged);
         db.endBulkLoad();
         expect(result.applied + result.duplicates).toBe(staged.meta.count);

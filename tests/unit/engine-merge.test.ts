@@ -446,9 +446,15 @@ describe('a joining device loading files in bulk', () => {
     return shuffled(files, seed ^ 0x5a5a).order;
   }
 
-  async function applyFiles(db: TidemarkDatabase, files: Buffer[], between?: (index: number) => TidemarkDatabase | void): Promise<TidemarkDatabase> {
+  /** Stages and applies files as a pull does; `sortAhead: false` leaves the newest values to the applying thread. */
+  async function applyFiles(
+    db: TidemarkDatabase,
+    files: Buffer[],
+    between?: (index: number) => TidemarkDatabase | void,
+    sortAhead = true,
+  ): Promise<TidemarkDatabase> {
     for (const [i, bytes] of files.entries()) {
-      const file = await stageBatch(bytes, `batches/${i}.db.gz`);
+      const file = await stageBatch(bytes, `batches/${i}.db.gz`, { latest: sortAhead && db.joining() });
       staged.push(file);
       db.applyFile(file);
       db = between?.(i) ?? db;
@@ -468,8 +474,14 @@ describe('a joining device loading files in bulk', () => {
       fc.asyncProperty(
         fc.array(stepArb, { minLength: 4, maxLength: 30, size: 'medium' }),
         fc.array(fc.integer({ min: -3000, max: 3000 }), { minLength: AUTHORS, maxLength: AUTHORS }),
-        fc.record({ seed: fc.integer(), maxChunk: fc.integer({ min: 1, max: 12 }), overlap: fc.boolean(), crashAfter: fc.option(fc.nat(6), { nil: undefined }) }),
-        async (steps, skews, { seed, maxChunk, overlap, crashAfter }) => {
+        fc.record({
+          seed: fc.integer(),
+          maxChunk: fc.integer({ min: 1, max: 12 }),
+          overlap: fc.boolean(),
+          crashAfter: fc.option(fc.nat(6), { nil: undefined }),
+          sortAhead: fc.boolean(),
+        }),
+        async (steps, skews, { seed, maxChunk, overlap, crashAfter, sortAhead }) => {
           try {
             const changes = unionOfLogs(runSteps(steps, skews));
             const careful = freshReplica('careful');
@@ -484,7 +496,7 @@ describe('a joining device loading files in bulk', () => {
               // The process dies between two files: committed work stays, the load's memory is gone.
               joining.sqlite.close();
               return fast(ws.open(joining.path.slice(ws.dir.length + 1)));
-            });
+            }, sortAhead);
 
             expect(dumpTable(joining.sqlite, 'items', 'id')).toEqual(expectedRows(changes));
             expect(logOf(joining)).toEqual(logOf(careful));

@@ -19,24 +19,20 @@ import type { Database } from 'better-sqlite3';
 import type { Hlc } from './hlc';
 import type { EntityToWrite, Materializer } from './materialize';
 import type { ApplyResult } from './merge';
+import { EntityHashSet } from './entity-hash-set';
 import { LOG_INDEXES, META, readMeta, writeMeta } from './schema';
 
 export interface BulkLoad {
   /**
-   * Applies the changes of the file attached as `source`, whose newest value
-   * of each attribute `latest` yields in entity order; inside the caller's transaction.
+   * Applies the changes of the file attached as `source`, whose entities
+   * with their newest values there `entities` yields; inside the caller's transaction.
    */
-  append(source: string, latest: Iterable<LatestValueRow>): ApplyResult;
+  append(source: string, entities: Iterable<EntityToWrite>): ApplyResult;
   /** Builds the index and the rows left for the end; inside the caller's transaction. */
   finish(): ApplyResult;
 }
 
-/** One attribute's newest value in a file: entity type, entity id, attribute, value. */
-export type LatestValueRow = [entityType: string, entityId: string, attribute: string, value: string | null];
-
-const SEEN = 'temp.zv_bulk_seen';
-/** Entities probed and recorded per statement. */
-const PROBE = 64;
+const AGAIN = 'temp.zv_bulk_again';
 /** Rows read from SQLite at a time while rows are written. */
 const PAGE = 4096;
 
@@ -48,62 +44,30 @@ export function emptyApplyResult(): ApplyResult {
 export function startBulkLoad(db: Database, hlc: Hlc, materializer: Materializer): BulkLoad {
   for (const index of LOG_INDEXES) db.exec(`DROP INDEX IF EXISTS ${index.name}`);
   writeMeta(db, META.bulkLoad, 'joining');
-  // Entities some file brought; `again` when a later file touched them too.
-  db.exec(`DROP TABLE IF EXISTS ${SEEN};
-    CREATE TABLE ${SEEN} (entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, again INTEGER NOT NULL,
-      PRIMARY KEY (entity_type, entity_id)) WITHOUT ROWID`);
-  const probe = db.prepare(
-    `SELECT entity_type, entity_id FROM ${SEEN} WHERE (entity_type, entity_id) IN (VALUES ${new Array(PROBE).fill('(?, ?)').join(', ')})`,
-  ).raw(true);
-  const record = db.prepare(
-    `INSERT INTO ${SEEN} (entity_type, entity_id, again) VALUES ${new Array(PROBE).fill('(?, ?, ?)').join(', ')}
-     ON CONFLICT DO UPDATE SET again = 1`,
-  );
-  const recordOne = db.prepare(`INSERT INTO ${SEEN} (entity_type, entity_id, again) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET again = 1`);
-  const probeArgs: unknown[] = new Array(PROBE * 2);
-  const recordArgs: unknown[] = new Array(PROBE * 3);
+  // Entities some file brought. A file that fails keeps its entities here
+  // (this is not rolled back), and so does a false "seen": either only sends
+  // an entity to be written from the log at the end, which is always right.
+  const seen = new EntityHashSet();
+  // Entities a later file touched again: written from the log at the end.
+  db.exec(`DROP TABLE IF EXISTS ${AGAIN};
+    CREATE TABLE ${AGAIN} (entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, PRIMARY KEY (entity_type, entity_id)) WITHOUT ROWID`);
+  const markAgain = db.prepare(`INSERT OR IGNORE INTO ${AGAIN} (entity_type, entity_id) VALUES (?, ?)`);
 
   /**
-   * Records a group of entities as seen and yields those no earlier file
-   * brought: the log held nothing else of them, so this file's values are
-   * their row. With `allAgain`, none is yielded (the file repeated changes
-   * the log had: their rows come from the log at the end).
+   * Yields the entities no earlier file brought: the log held nothing else of
+   * them, so this file's values are their row. With `allAgain`, none is
+   * yielded (the file repeated changes the log had: their rows come from the
+   * log at the end).
    */
-  function* firstSeen(group: EntityToWrite[], allAgain: boolean): Generator<EntityToWrite> {
-    const known = new Set<string>();
-    if (!allAgain) {
-      for (let i = 0; i < PROBE; i++) {
-        const entity = group[i];
-        probeArgs[2 * i] = entity ? entity.type : null;
-        probeArgs[2 * i + 1] = entity ? entity.id : null;
-      }
-      for (const [type, id] of probe.all(probeArgs) as Array<[string, string]>) known.add(`${type}\0${id}`);
+  function* newEntities(entities: Iterable<EntityToWrite>, allAgain: boolean): Generator<EntityToWrite> {
+    for (const entity of entities) {
+      if (seen.add(entity.type, entity.id) && !allAgain) yield entity;
+      else markAgain.run(entity.type, entity.id);
     }
-    const again = (entity: EntityToWrite) => (allAgain || known.has(`${entity.type}\0${entity.id}`) ? 1 : 0);
-    if (group.length === PROBE) {
-      group.forEach((entity, i) => {
-        recordArgs[3 * i] = entity.type;
-        recordArgs[3 * i + 1] = entity.id;
-        recordArgs[3 * i + 2] = again(entity);
-      });
-      record.run(recordArgs);
-    } else for (const entity of group) recordOne.run(entity.type, entity.id, again(entity));
-    for (const entity of group) if (!again(entity)) yield entity;
-  }
-
-  function* newEntities(latest: Iterable<LatestValueRow>, allAgain: boolean): Generator<EntityToWrite> {
-    let group: EntityToWrite[] = [];
-    for (const entity of entitiesOf(latest)) {
-      group.push(entity);
-      if (group.length < PROBE) continue;
-      yield* firstSeen(group, allAgain);
-      group = [];
-    }
-    if (group.length > 0) yield* firstSeen(group, allAgain);
   }
 
   return {
-    append(source, latest) {
+    append(source, entities) {
       const result = emptyApplyResult();
       const from = `"${source}"`;
       const count = db.prepare(`SELECT count(*) FROM ${from}.ZV_CHANGE`).pluck().get() as number;
@@ -118,7 +82,7 @@ export function startBulkLoad(db: Database, hlc: Hlc, materializer: Materializer
         )
         .run().changes;
       result.duplicates = count - result.applied;
-      materializer.materializeMany(newEntities(latest, result.duplicates > 0), (entity, outcome) => tally(result, entity, outcome));
+      materializer.materializeMany(newEntities(entities, result.duplicates > 0), (entity, outcome) => tally(result, entity, outcome));
 
       const newest = db.prepare(`SELECT max(id) FROM ${from}.ZV_CHANGE`).pluck().get() as string | null;
       const warning = newest === null ? null : hlc.observe(newest);
@@ -129,11 +93,11 @@ export function startBulkLoad(db: Database, hlc: Hlc, materializer: Materializer
       const result = emptyApplyResult();
       buildLogIndexes(db);
       const again = db
-        .prepare(`SELECT entity_type, entity_id FROM ${SEEN} WHERE again = 1 AND (entity_type, entity_id) > (?, ?) ORDER BY 1, 2 LIMIT ${PAGE}`)
+        .prepare(`SELECT entity_type, entity_id FROM ${AGAIN} WHERE (entity_type, entity_id) > (?, ?) ORDER BY 1, 2 LIMIT ${PAGE}`)
         .raw(true);
       const keys = paged((after: EntityKey | null) => again.all(...(after ?? ['', ''])) as EntityKey[]);
       materializer.materializeMany(entityKeys(keys), (entity, outcome) => tally(result, entity, outcome));
-      db.exec(`DROP TABLE ${SEEN}`);
+      db.exec(`DROP TABLE ${AGAIN}`);
       db.prepare('DELETE FROM ZV_METADATA WHERE key = ?').run(META.bulkLoad);
       return result;
     },
@@ -178,19 +142,6 @@ function* paged<T>(fetch: (after: T | null) => T[]): Generator<T> {
     yield* rows;
     after = rows[rows.length - 1]!;
   }
-}
-
-/** Rows of one entity's latest values (grouped, in entity order) as entities to write. */
-function* entitiesOf(rows: Iterable<LatestValueRow>): Generator<EntityToWrite> {
-  let current: { type: string; id: string; latest: Array<{ attribute: string; value: string | null }> } | null = null;
-  for (const [type, id, attribute, value] of rows) {
-    if (current === null || current.id !== id || current.type !== type) {
-      if (current) yield current;
-      current = { type, id, latest: [] };
-    }
-    current.latest.push({ attribute, value });
-  }
-  if (current) yield current;
 }
 
 function* entityKeys(rows: Iterable<EntityKey>): Generator<EntityToWrite> {

@@ -12,7 +12,7 @@ import { flushPending } from './capture';
 import { BULK_CACHE_KIB, createChangeLog, ENGINE_CACHE_KIB, type ChangeLog } from './change-log';
 import { createHistory } from './history';
 import { createHlc, systemClock, type Clock, type Hlc } from './hlc';
-import { createMaterializer } from './materialize';
+import { createMaterializer, type EntityToWrite } from './materialize';
 import { applyToLog, type ApplyResult } from './merge';
 import { installSchema, META, readMeta, writeMeta } from './schema';
 import { inspectTable, listUserTables, type TableShape } from './tables';
@@ -21,7 +21,7 @@ import { dropTriggers, withCaptureOff } from './triggers';
 import { applyWrites, type WriteResult } from './write-api';
 import { countChanges } from './status';
 import { createConflictDetector } from './conflicts';
-import { emptyApplyResult, recoverBulkLoad, startBulkLoad, type BulkLoad, type LatestValueRow } from './bulk-load';
+import { emptyApplyResult, recoverBulkLoad, startBulkLoad, type BulkLoad } from './bulk-load';
 
 export interface OpenOptions {
   /** Create the file when it does not exist (default: false). */
@@ -45,8 +45,8 @@ export interface ChangeFile {
   path: string;
   /** The same changes in id order, in chunks, for a device that already holds some. */
   chunks(): Iterable<readonly Change[]>;
-  /** Each attribute's newest value in the file, in entity order (read by the file's own connection). */
-  latest(): Iterable<LatestValueRow>;
+  /** Each entity of the file with its newest values there, in entity order (read by the file's own connection). */
+  latest(): Iterable<EntityToWrite>;
 }
 
 export interface TidemarkDatabase {
@@ -81,6 +81,8 @@ export interface TidemarkDatabase {
   applyFile(file: ChangeFile, alongside?: (result: ApplyResult) => void): ApplyResult;
   /** Ends a bulk load: builds the indexes it set aside and the rows left for the end. */
   endBulkLoad(): void;
+  /** Whether the next file would go in as a bulk load: a load is under way, or the log is empty. */
+  joining(): boolean;
   /** Runs `work` in one transaction after a refresh, with remote changes applied through `apply`. */
   transaction<T>(work: () => T): T;
   history(query: HistoryQuery): HistoryPage;
@@ -317,6 +319,7 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
     endBulkLoad() {
       if (bulk) inTransaction(() => undefined);
     },
+    joining: () => bulk !== null || anyChange.get() === undefined,
     transaction: (work) => inTransaction(work).value,
     history(query) {
       inTransaction(() => undefined, { keepBulk: true });

@@ -10,8 +10,9 @@ import type { Change } from '../../../shared/types';
 import { isUuid7 } from '../hlc';
 import { isValueText } from '../values';
 import { sha256Hex } from './hash';
-import type { LatestValueRow } from '../bulk-load';
-import { checkRows, CHANGE_ROW_SQL, latestValues, nameTheFault, openInflated, type RowCheck } from './change-file';
+import type { EntityToWrite } from '../materialize';
+import { checkRows, CHANGE_ROW_SQL, latestEntities, nameTheFault, openInflated, readLatestFile, removeInflated, writeLatestFile, type RowCheck } from './change-file';
+import { runOffThread } from './file-worker';
 
 export const BATCH_FORMAT = 1;
 /** Changes per batch file: large pushes are split (DESIGN.md 4.2). */
@@ -140,15 +141,37 @@ export function openBatch(bytes: Uint8Array, file: string): OpenedBatch {
 /** A batch inflated to a temp file, every row already checked: db.applyFile takes it. */
 export interface StagedBatch extends OpenedBatch {
   path: string;
-  latest(): Iterable<LatestValueRow>;
+  latest(): Iterable<EntityToWrite>;
+}
+
+/** What checking a downloaded batch leaves for the thread that applies it (file-worker.ts does the checking). */
+export interface PreparedBatch {
+  /** The inflated batch, every row checked. */
+  path: string;
+  meta: BatchMeta;
+  /** Its entities with their newest values (writeLatestFile), when asked for. */
+  latestPath: string | null;
+}
+
+export interface StageOptions {
+  /** Sort the newest values too, for a device that is joining (bulk-load.ts reads them). */
+  latest?: boolean;
 }
 
 /**
  * Opens a downloaded batch the way a pull applies it: inflated to a temp file
  * (not in memory) and every row checked before anything is applied, so a
- * joining device can copy its rows inside SQLite. close() deletes the file.
+ * joining device can copy its rows inside SQLite. The checking runs on a
+ * thread of its own where it can (file-worker.ts), beside the apply of the
+ * file before. close() deletes the file.
  */
-export async function stageBatch(bytes: Uint8Array, file: string): Promise<StagedBatch> {
+export async function stageBatch(bytes: Uint8Array, file: string, options: StageOptions = {}): Promise<StagedBatch> {
+  const prepared = await runOffThread('prepare-batch', [bytes, file, options], () => prepareBatch(bytes, file, options));
+  return openPreparedBatch(prepared, file);
+}
+
+/** The checks of stageBatch, on whichever thread calls it; the files stay for openPreparedBatch. */
+export async function prepareBatch(bytes: Uint8Array, file: string, options: StageOptions): Promise<PreparedBatch> {
   const opened = await openInflated(bytes, MAX_INFLATED_BYTES, batchCorrupt(file), {
     gzip: (message) => `not a complete gzip file (${message})`,
     sqlite: () => 'not a SQLite database',
@@ -156,11 +179,41 @@ export async function stageBatch(bytes: Uint8Array, file: string): Promise<Stage
   const batch = openBatchDb(opened.db, file, opened.close);
   try {
     batch.verify();
+    const latestPath = options.latest ? writeLatestFile(opened.path) : null;
+    opened.db.close();
+    return { path: opened.path, meta: batch.meta, latestPath };
   } catch (error) {
     batch.close();
     throw error;
   }
-  return { ...batch, path: opened.path, latest: () => latestValues(opened.db) };
+}
+
+/** A batch prepareBatch checked, opened for reading on this thread. */
+export function openPreparedBatch(prepared: PreparedBatch, file: string): StagedBatch {
+  let latestFile: { close(): void } | null = null;
+  let db: BetterSqlite3.Database;
+  try {
+    db = new BetterSqlite3(prepared.path, { readonly: true, fileMustExist: true });
+  } catch (error) {
+    removeInflated(prepared.path);
+    throw batchCorrupt(file)(`unreadable (${(error as Error).message})`);
+  }
+  const close = () => {
+    latestFile?.close();
+    db.close();
+    removeInflated(prepared.path);
+  };
+  const authors = new Map(db.prepare('SELECT id, author FROM ZV_TRANSACTION').raw(true).all() as Array<[string, string]>);
+  return {
+    ...batchReader(db, file, prepared.meta, authors, close),
+    path: prepared.path,
+    latest: () => {
+      if (!prepared.latestPath) return latestEntities(db);
+      const opened = readLatestFile(prepared.latestPath);
+      latestFile = opened;
+      return opened.entities;
+    },
+  };
 }
 
 function batchCorrupt(file: string) {
@@ -171,7 +224,6 @@ function batchCorrupt(file: string) {
 /** Checks an opened batch database's schema, metadata and transactions; its changes are read later. */
 function openBatchDb(db: BetterSqlite3.Database, file: string, close: () => void = () => db.close()): OpenedBatch {
   const corrupt = batchCorrupt(file);
-  const unreadable = (error: unknown) => (error instanceof TidemarkError ? error : corrupt(`unreadable (${(error as Error).message})`));
   let meta: BatchMeta;
   const authors = new Map<string, string>();
   try {
@@ -193,11 +245,20 @@ function openBatchDb(db: BetterSqlite3.Database, file: string, close: () => void
     }
   } catch (error) {
     close();
-    throw unreadable(error);
+    throw unreadable(error, corrupt);
   }
-  const opened = meta;
+  return batchReader(db, file, meta, authors, close);
+}
+
+function unreadable(error: unknown, corrupt: (reason: string) => TidemarkError): TidemarkError {
+  return error instanceof TidemarkError ? error : corrupt(`unreadable (${(error as Error).message})`);
+}
+
+/** Reads and checks the changes of a batch whose metadata and transactions were checked. */
+function batchReader(db: BetterSqlite3.Database, file: string, meta: BatchMeta, authors: ReadonlyMap<string, string>, close: () => void): OpenedBatch {
+  const corrupt = batchCorrupt(file);
   const chunks = function* (size = BATCH_CHUNK): Generator<Change[]> {
-    const read = readChanges(db, opened, authors, corrupt);
+    const read = readChanges(db, meta, authors, corrupt);
     let chunk: Change[] = [];
     let count = 0;
     let first: string | null = null;
@@ -208,7 +269,7 @@ function openBatchDb(db: BetterSqlite3.Database, file: string, close: () => void
         try {
           next = read.next();
         } catch (error) {
-          throw unreadable(error);
+          throw unreadable(error, corrupt);
         }
         if (next.done) break;
         const change = next.value;
@@ -224,24 +285,24 @@ function openBatchDb(db: BetterSqlite3.Database, file: string, close: () => void
     } finally {
       read.return(undefined); // a reader that stops early leaves no statement running
     }
-    if (count !== opened.count) throw corrupt(`it says ${opened.count} changes but holds ${count}`);
-    if (count > 0 && (first !== opened.first || last !== opened.last)) throw corrupt('its first and last ids do not match its changes');
+    if (count !== meta.count) throw corrupt(`it says ${meta.count} changes but holds ${count}`);
+    if (count > 0 && (first !== meta.first || last !== meta.last)) throw corrupt('its first and last ids do not match its changes');
     if (chunk.length > 0) yield chunk;
   };
   return {
-    meta: opened,
+    meta,
     chunks,
     verify() {
       let check: RowCheck;
       try {
         check = checkRows(db, 'ZV_CHANGE c', `${CHANGE_ROW_SQL} AND c.id BETWEEN @first AND @last AND c.transaction_id IN (SELECT id FROM ZV_TRANSACTION)`, {
-          first: opened.first,
-          last: opened.last,
+          first: meta.first,
+          last: meta.last,
         });
       } catch (error) {
-        throw unreadable(error);
+        throw unreadable(error, corrupt);
       }
-      const fine = check.bad === 0 && check.count === opened.count && (check.count === 0 || (check.first === opened.first && check.last === opened.last));
+      const fine = check.bad === 0 && check.count === meta.count && (check.count === 0 || (check.first === meta.first && check.last === meta.last));
       if (!fine) nameTheFault(chunks, corrupt);
     },
     close,
@@ -256,7 +317,7 @@ function openBatchDb(db: BetterSqlite3.Database, file: string, close: () => void
 function* readChanges(
   db: BetterSqlite3.Database,
   meta: BatchMeta,
-  authors: Map<string, string>,
+  authors: ReadonlyMap<string, string>,
   corrupt: (reason: string) => TidemarkError,
 ): Generator<Change> {
   const shared = new Map<string, string>();

@@ -8,12 +8,12 @@
 
 import { mkdtempSync, rmSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import BetterSqlite3 from 'better-sqlite3';
-import type { LatestValueRow } from '../bulk-load';
+import type { EntityToWrite } from '../materialize';
 import { isValueText } from '../values';
 
 export interface InflatedFile {
@@ -22,11 +22,19 @@ export interface InflatedFile {
   remove(): void;
 }
 
+const INCOMING_FOLDER = 'tidemark-incoming-';
+
+/** Deletes the private folder inflateToTempFile made for `path`, with whatever else was written in it. */
+export function removeInflated(path: string): void {
+  const dir = dirname(path);
+  if (basename(dir).startsWith(INCOMING_FOLDER)) rmSync(dir, { recursive: true, force: true });
+}
+
 /** Gunzips `bytes` into a file of a new private temp folder, refusing more than `maxBytes`. */
 export async function inflateToTempFile(bytes: Uint8Array, maxBytes: number): Promise<InflatedFile> {
-  const dir = mkdtempSync(join(tmpdir(), 'tidemark-incoming-'));
+  const dir = mkdtempSync(join(tmpdir(), INCOMING_FOLDER));
   const path = join(dir, 'changes.db');
-  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const remove = () => removeInflated(path);
   try {
     let inflated = 0;
     const gunzip = createGunzip();
@@ -142,15 +150,69 @@ export const CHANGE_ROW_SQL = `${uuid7Sql('c.id')}
 /** Page cache of a file's own connection while it sorts the file's changes by entity. */
 const SORT_CACHE_KIB = 32 * 1024;
 
+const LATEST_SQL = 'SELECT entity_type, entity_id, attribute, new_value, max(id) FROM ZV_CHANGE GROUP BY 1, 2, 3 ORDER BY 1, 2, 3';
+
+/** One attribute's newest value in a file: entity type, entity id, attribute, value. */
+type LatestValueRow = [entityType: string, entityId: string, attribute: string, value: string | null];
+
 /**
- * Each attribute's newest value in a checked file of changes, in entity
- * order; SQLite returns new_value from the row holding max(id).
+ * Each entity of a checked file of changes with the newest value of each of
+ * its attributes there, in entity order; SQLite returns new_value from the
+ * row holding max(id).
  */
-export function latestValues(db: BetterSqlite3.Database): Iterable<LatestValueRow> {
+export function latestEntities(db: BetterSqlite3.Database): Iterable<EntityToWrite> {
   // The sort stays in memory instead of spilling to temp files (SQLite's default cache is 2 MiB).
   db.pragma(`cache_size = -${SORT_CACHE_KIB}`);
-  return db
-    .prepare('SELECT entity_type, entity_id, attribute, new_value, max(id) FROM ZV_CHANGE GROUP BY 1, 2, 3 ORDER BY 1, 2, 3')
-    .raw(true)
-    .iterate() as IterableIterator<LatestValueRow>;
+  return entitiesOf(db.prepare(LATEST_SQL).raw(true).iterate() as IterableIterator<LatestValueRow>);
+}
+
+function* entitiesOf(rows: Iterable<LatestValueRow>): Generator<EntityToWrite> {
+  let current: { type: string; id: string; latest: Array<{ attribute: string; value: string | null }> } | null = null;
+  for (const [type, id, attribute, value] of rows) {
+    if (current === null || current.id !== id || current.type !== type) {
+      if (current) yield current;
+      current = { type, id, latest: [] };
+    }
+    current.latest.push({ attribute, value });
+  }
+  if (current) yield current;
+}
+
+/**
+ * latestEntities of the checked file at `path`, written to a file beside it
+ * (latest.db), one row per entity with its attributes and values as JSON
+ * arrays: the sort runs on the file worker, and the thread that applies the
+ * file reads a quarter of the rows. Returns that file's path.
+ */
+export function writeLatestFile(path: string): string {
+  const out = join(dirname(path), 'latest.db');
+  const db = new BetterSqlite3(out);
+  try {
+    // A scratch file in a private folder: nothing to keep if the process dies.
+    db.pragma('journal_mode = OFF');
+    db.pragma('synchronous = OFF');
+    db.pragma(`cache_size = -${SORT_CACHE_KIB}`);
+    db.prepare('ATTACH ? AS changes').run(path);
+    // One sort: the outer GROUP BY reads the inner one's order. Rows go in in entity order.
+    db.exec(`CREATE TABLE entities (entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, attributes TEXT NOT NULL, new_values TEXT NOT NULL);
+      INSERT INTO entities SELECT entity_type, entity_id, json_group_array(attribute), json_group_array(new_value)
+        FROM (${LATEST_SQL.replace('FROM ZV_CHANGE', 'FROM changes.ZV_CHANGE')}) GROUP BY 1, 2`);
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
+/** The entities of a file writeLatestFile wrote; close() closes it. */
+export function readLatestFile(path: string): { entities: Iterable<EntityToWrite>; close(): void } {
+  const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+  const rows = db.prepare('SELECT entity_type, entity_id, attributes, new_values FROM entities').raw(true);
+  function* entities(): Generator<EntityToWrite> {
+    for (const [type, id, attributes, values] of rows.iterate() as IterableIterator<[string, string, string, string]>) {
+      const names = JSON.parse(attributes) as string[];
+      const newest = JSON.parse(values) as Array<string | null>;
+      yield { type, id, latest: names.map((attribute, i) => ({ attribute, value: newest[i]! })) };
+    }
+  }
+  return { entities: entities(), close: () => db.close() };
 }

@@ -8,7 +8,7 @@ import { describeError, TidemarkError } from '../../../shared/errors';
 import type { TidemarkDatabase } from '../database';
 import type { Remote, RemoteObject } from '../remote/remote';
 import { stageBatch, type StagedBatch } from './batch-file';
-import { oneAhead } from './one-ahead';
+import { oneAhead, type HandOff } from './one-ahead';
 import { applySnapshot } from './snapshot';
 import { timeOfId } from '../hlc';
 import { extendChain, sha256Hex } from './hash';
@@ -255,12 +255,14 @@ async function pullReplica(ctx: PullContext, replica: string, head: Head): Promi
     new TidemarkError({ kind: 'corrupt-file', file, reason, hint: 'That replica must push again; its changes wait until then.' });
 
   // Each batch downloaded, checked against the head and unpacked while the one before is applied.
-  const fetchBatch = async (item: PlannedBatch) => {
+  const fetchBatch = async (item: PlannedBatch, handOff: HandOff) => {
     const response = item.body ? { status: 'ok' as const, body: item.body } : await getWhole(ctx.remote, item.key, item.bytes);
     if (response.status !== 'ok') throw corrupt(item.key, 'listed in its head but missing');
     const sha = sha256Hex(response.body);
     if (item.sha256 !== undefined && sha !== item.sha256) throw corrupt(item.key, 'its bytes do not match the hash in the head');
-    const batch = await stageBatch(await openIfSealed(ctx, response.body, item.key), item.key);
+    const staging = stageBatch(await openIfSealed(ctx, response.body, item.key), item.key, { latest: ctx.db.joining() });
+    handOff(); // checked on the file worker from here
+    const batch = await staging;
     return { batch, sha, key: item.key, bytes: response.body.length, close: () => batch.close() };
   };
   for await (const fetched of oneAhead(plan, fetchBatch)) {

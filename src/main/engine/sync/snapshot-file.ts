@@ -15,8 +15,8 @@ import type { Change } from '../../../shared/types';
 import type { TidemarkDatabase } from '../database';
 import { isUuid7 } from '../hlc';
 import { assertPlainTables, assertWhole, isJsonText } from './batch-file';
-import type { LatestValueRow } from '../bulk-load';
-import { checkRows, CHANGE_ROW_SQL, latestValues, nameTheFault, openInflated, uuid7Sql } from './change-file';
+import type { EntityToWrite } from '../materialize';
+import { checkRows, CHANGE_ROW_SQL, latestEntities, nameTheFault, openInflated, uuid7Sql } from './change-file';
 
 export const SNAPSHOT_FORMAT = 1;
 const CHUNK = 20_000;
@@ -94,7 +94,7 @@ export interface OpenedSnapshot {
   path: string;
   /** The changes in id order, in chunks; each row validated like a batch's. */
   chunks(): Generator<Change[]>;
-  latest(): Iterable<LatestValueRow>;
+  latest(): Iterable<EntityToWrite>;
   close(): void;
 }
 
@@ -166,7 +166,7 @@ export async function openSnapshotFile(bytes: Uint8Array, file: string): Promise
       `${CHANGE_ROW_SQL} AND p.last IS NOT NULL AND c.id <= p.last AND ${uuid7Sql('t.id')} AND t.id <= p.last`,
     );
     if (check.bad > 0 || check.count !== meta.count) nameTheFault(chunks, corrupt);
-    return { meta, positions, path, chunks, latest: () => latestValues(db), close };
+    return { meta, positions, path, chunks, latest: () => latestEntities(db), close };
   } catch (error) {
     close();
     if (error instanceof TidemarkError) throw error;

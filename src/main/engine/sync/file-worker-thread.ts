@@ -1,0 +1,26 @@
+// The file worker's thread (file-worker.ts): runs the tasks it is sent, one
+// at a time, and answers each with its value or its error.
+
+import { parentPort } from 'node:worker_threads';
+import { TidemarkError } from '../../../shared/errors';
+import { prepareBatch, type StageOptions } from './batch-file';
+import type { FileJob, FileReply, FileTask } from './file-worker';
+
+const tasks: Record<FileTask, (...args: never[]) => Promise<unknown>> = {
+  'prepare-batch': (bytes: Uint8Array, file: string, options: StageOptions) => prepareBatch(bytes, file, options),
+};
+
+const port = parentPort;
+if (!port) throw new Error('file-worker-thread.ts runs as a worker thread');
+let queue = Promise.resolve();
+port.on('message', (job: FileJob) => {
+  queue = queue.then(async () => {
+    let reply: FileReply;
+    try {
+      reply = { id: job.id, ok: true, value: await tasks[job.task](...(job.args as never[])) };
+    } catch (error) {
+      reply = error instanceof TidemarkError ? { id: job.id, ok: false, detail: error.detail, message: error.message } : { id: job.id, ok: false, message: String((error as Error)?.message ?? error) };
+    }
+    port.postMessage(reply);
+  });
+});

@@ -1,0 +1,106 @@
+// Checking a downloaded file is as much CPU as applying it: inflating it,
+// PRAGMA integrity_check, every row checked in SQL and, for a joining device,
+// its newest values sorted by entity (about 7 µs a change). One worker
+// thread does that for the next file while this thread applies the one
+// before (pull.ts keeps one file ahead), so the two cores of a laptop share
+// the pull. Where no worker can start, the same work runs on this thread.
+//
+// The worker's entry is file-worker-thread.ts: built beside the app's main
+// bundle (electron.vite.config.ts), or run from source through tsx
+// (file-worker-boot.mjs) for the CLI, tests and benchmarks.
+
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { TidemarkError, type TidemarkErrorDetail } from '../../../shared/errors';
+
+/** The work a worker can do, by name (file-worker-thread.ts has the functions). */
+export type FileTask = 'prepare-batch';
+
+export interface FileJob {
+  id: number;
+  task: FileTask;
+  args: unknown[];
+}
+
+export type FileReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; detail?: TidemarkErrorDetail; message: string };
+
+interface Waiting {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  inline(): Promise<unknown>;
+}
+
+// undefined: not started yet; null: no worker here, work runs on this thread.
+let worker: Worker | null | undefined;
+const waiting = new Map<number, Waiting>();
+let nextId = 1;
+
+/**
+ * Runs `task` on the file worker, or `inline` on this thread when there is
+ * none. A TidemarkError thrown there is thrown here as the same error.
+ */
+export function runOffThread<T>(task: FileTask, args: unknown[], inline: () => Promise<T>): Promise<T> {
+  const thread = worker === undefined ? (worker = startWorker()) : worker;
+  if (!thread) return inline();
+  const id = nextId++;
+  return new Promise<T>((resolve, reject) => {
+    waiting.set(id, { resolve: resolve as (value: unknown) => void, reject, inline });
+    if (waiting.size === 1) thread.ref(); // a job in flight keeps the process alive; an idle worker does not
+    thread.postMessage({ id, task, args } satisfies FileJob);
+  });
+}
+
+/** Where file work runs now: for status and tests. */
+export function fileWorkerState(): 'not started' | 'worker' | 'this thread' {
+  return worker === undefined ? 'not started' : worker ? 'worker' : 'this thread';
+}
+
+/** Stops the worker; work from then on runs on this thread, and work in flight is redone here. */
+export async function stopFileWorker(): Promise<void> {
+  const thread = worker;
+  worker = null;
+  if (thread) await thread.terminate();
+}
+
+function startWorker(): Worker | null {
+  if (process.env.TIDEMARK_FILE_WORKER === 'off') return null;
+  const entry = workerEntry();
+  if (!entry) return null;
+  let thread: Worker;
+  try {
+    thread = new Worker(entry.url, { workerData: entry.workerData });
+  } catch {
+    return null;
+  }
+  thread.unref();
+  thread.on('message', (reply: FileReply) => {
+    const job = waiting.get(reply.id);
+    if (!job) return;
+    waiting.delete(reply.id);
+    if (waiting.size === 0) thread.unref();
+    if (reply.ok) job.resolve(reply.value);
+    else job.reject(reply.detail ? new TidemarkError(reply.detail) : new Error(reply.message));
+  });
+  // A worker that fails to load or dies: its jobs, and all later ones, run on this thread.
+  const fallBack = () => {
+    if (worker === thread) worker = null;
+    const jobs = [...waiting.values()];
+    waiting.clear();
+    for (const job of jobs) job.inline().then(job.resolve, job.reject);
+  };
+  thread.on('error', fallBack);
+  thread.on('exit', fallBack);
+  return thread;
+}
+
+/** Where the worker's code is: beside the bundle the app runs, or the TypeScript source. */
+function workerEntry(): { url: URL; workerData: { entry?: string } } | null {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    return { url: new URL('./file-worker-boot.mjs', here), workerData: { entry: new URL('./file-worker-thread.ts', here).href } };
+  }
+  const builtName = 'file-worker-thread.js'; // not a literal in new URL(): the bundler would treat it as an asset
+  const built = new URL(builtName, here);
+  return existsSync(fileURLToPath(built)) ? { url: built, workerData: {} } : null;
+}

@@ -1,0 +1,117 @@
+// Downloaded batches are checked on the file worker thread (file-worker.ts):
+// what it hands back must be exactly what checking on this thread gives, its
+// refusals the same typed errors, and a pull must go on when it is gone.
+
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TidemarkError } from '../../src/shared/errors';
+import type { Change } from '../../src/shared/types';
+import { createHlc } from '../../src/main/engine/hlc';
+import { encodeBatch, openPreparedBatch, prepareBatch, stageBatch, type StagedBatch } from '../../src/main/engine/sync/batch-file';
+import { fileWorkerState, stopFileWorker } from '../../src/main/engine/sync/file-worker';
+
+const DATASET = '0190f5a0-0000-7000-8000-0000000000f1';
+const clock = createHlc({ now: () => Date.UTC(2026, 0, 1) });
+const AUTHOR = clock.next();
+
+/** Entities with several attributes each, some set twice, with names and values that test JSON and SQLite text. */
+function sampleChanges(): Change[] {
+  const transactionId = clock.next();
+  const change = (entityType: string, entityId: string, attribute: string, newValue: string | null): Change => ({
+    id: clock.next(),
+    transactionId,
+    author: AUTHOR,
+    entityType,
+    entityId,
+    attribute,
+    oldValue: null,
+    newValue,
+  });
+  const changes: Change[] = [];
+  for (let i = 0; i < 300; i++) {
+    const id = `note-${i % 120}`;
+    changes.push(change('notes', id, 'title', JSON.stringify(`title ${i}`)));
+    changes.push(change('notes', id, 'rank', String(i)));
+  }
+  changes.push(change('notes', 'odd', 'with\u0000nul', '"a\\u0000b"'));
+  changes.push(change('notes', 'odd', 'ünïcödé 😀', '"\\u0000 and \\" and 😀"'));
+  changes.push(change('notes', 'odd', 'gone', null));
+  changes.push(change('notes', 'odd', '"quoted"', '1.5e300'));
+  changes.push(change('other table', 'odd', 'a', '{"$blob":"AAE="}'));
+  return changes;
+}
+
+const bytes = encodeBatch(sampleChanges(), { dataset_uuid: DATASET, author: AUTHOR, prev_sha256: '' }).bytes;
+
+/** What a staged batch holds, in a comparable form. */
+function contents(batch: StagedBatch) {
+  const changes = [...batch.chunks()].flat();
+  const latest = [...batch.latest()].map((entity) => ({ ...entity, latest: [...(entity.latest ?? [])].sort((a, b) => (a.attribute < b.attribute ? -1 : 1)) }));
+  latest.sort((a, b) => (`${a.type}\0${a.id}` < `${b.type}\0${b.id}` ? -1 : 1));
+  return { meta: batch.meta, changes, latest };
+}
+
+async function refusal(stage: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await stage();
+  } catch (error) {
+    expect(error).toBeInstanceOf(TidemarkError);
+    return (error as TidemarkError).detail;
+  }
+  throw new Error('the batch was accepted');
+}
+
+describe('the file worker', () => {
+  afterAll(() => stopFileWorker());
+
+  it('hands back what checking on this thread gives: metadata, changes and each entity’s newest values', async () => {
+    const onWorker = await stageBatch(bytes, 'batches/a.db.gz', { latest: true });
+    expect(fileWorkerState()).toBe('worker');
+    const here = openPreparedBatch(await prepareBatch(bytes, 'batches/a.db.gz', { latest: false }), 'batches/a.db.gz');
+    try {
+      const expected = contents(here);
+      expect(expected.latest.find((entity) => entity.id === 'odd')?.latest).toEqual([
+        { attribute: '"quoted"', value: '1.5e300' },
+        { attribute: 'gone', value: null },
+        { attribute: 'with\u0000nul', value: '"a\\u0000b"' },
+        { attribute: 'ünïcödé 😀', value: '"\\u0000 and \\" and 😀"' },
+      ]);
+      expect(expected.latest.find((entity) => entity.id === 'note-0')?.latest).toEqual([
+        { attribute: 'rank', value: '240' },
+        { attribute: 'title', value: '"title 240"' },
+      ]);
+      expect(contents(onWorker)).toEqual(expected);
+    } finally {
+      onWorker.close();
+      here.close();
+    }
+    expect(existsSync(dirname(onWorker.path))).toBe(false); // close() leaves nothing in the temp folder
+  });
+
+  it('refuses a damaged batch with the same error as this thread', async () => {
+    const cut = bytes.subarray(0, bytes.length - 40);
+    const broken = gzipSync(Buffer.from('SQLite format 3\0 and then nothing a database holds'));
+    for (const bad of [cut, broken]) {
+      const onWorker = await refusal(() => stageBatch(bad, 'batches/bad.db.gz', { latest: true }));
+      expect(onWorker).toMatchObject({ kind: 'corrupt-file', file: 'batches/bad.db.gz' });
+      expect(onWorker).toEqual(await refusal(() => prepareBatch(bad, 'batches/bad.db.gz', { latest: true })));
+    }
+    expect(fileWorkerState()).toBe('worker');
+  });
+
+  it('when the worker is gone, the work in flight and all later work run on this thread', async () => {
+    const inFlight = stageBatch(bytes, 'batches/b.db.gz', { latest: true });
+    await stopFileWorker();
+    const later = stageBatch(bytes, 'batches/c.db.gz', { latest: true });
+    expect(fileWorkerState()).toBe('this thread');
+    for (const staged of await Promise.all([inFlight, later])) {
+      try {
+        expect(contents(staged).changes).toHaveLength(605);
+      } finally {
+        staged.close();
+      }
+    }
+  });
+});
