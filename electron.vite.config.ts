@@ -1,6 +1,8 @@
 // Builds the three parts of the desktop app (electron-vite):
 // - main: ESM (package.json "type": "module"), native and npm modules left external
-//   so better-sqlite3 and keytar load from node_modules;
+//   so better-sqlite3 and keytar load from node_modules; the file worker's
+//   thread (src/main/engine/sync/file-worker.ts) is an entry of its own, so it
+//   lands beside index.js, where the engine looks for it;
 // - preload: ONE CommonJS file with everything bundled in, as sandboxed windows require;
 // - renderer: src/renderer/index.html, with relative asset URLs so the same
 //   build loads from file:// in Electron and from `tidemark serve` over HTTP.
@@ -26,7 +28,10 @@ export default defineConfig({
   main: {
     build: {
       externalizeDeps: true,
-      lib: { entry: resolve(root, 'src/main/index.ts'), formats: ['es'] },
+      lib: {
+        entry: { index: resolve(root, 'src/main/index.ts'), 'file-worker-thread': resolve(root, 'src/main/engine/sync/file-worker-thread.ts') },
+        formats: ['es'],
+      },
       rolldownOptions: { external: ['better-sqlite3', 'keytar'] },
     },
   },
