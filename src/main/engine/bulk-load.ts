@@ -8,7 +8,7 @@
 //  - the changes go in by one INSERT ... SELECT from the attached file;
 //  - an entity's row is written from the file that first brought it, which is
 //    exact: the log held nothing else of it. Entities a later file touches
-//    again are written from the log at the end, once the index is back.
+//    again are written from the log at the end, once the indexes are back.
 // No concurrent-edit inbox entries are made: this device held nothing, and no
 // one here saw either value (docs/decisions.md).
 //

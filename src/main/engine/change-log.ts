@@ -62,6 +62,9 @@ export const ENGINE_CACHE_KIB = 32 * 1024;
 /** Page cache while a joining device loads files in bulk (bulk-load.ts): no lookups need it. */
 export const BULK_CACHE_KIB = 8 * 1024;
 
+/** Page cache of an attached file of incoming changes: it is read once, in order. */
+export const INCOMING_CACHE_KIB = 2 * 1024;
+
 /**
  * WAL pages after which a commit of the engine's checkpoints (SQLite's default
  * is 1,000). A write of 1,000 rows dirties thousands of pages scattered over

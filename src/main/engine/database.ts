@@ -9,7 +9,7 @@ import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { TidemarkError } from '../../shared/errors';
 import type { Change, DatabaseStatus, HistoryPage, HistoryQuery, TableInfo, WriteOp } from '../../shared/types';
 import { flushPending } from './capture';
-import { BULK_CACHE_KIB, createChangeLog, ENGINE_CACHE_KIB, type ChangeLog } from './change-log';
+import { BULK_CACHE_KIB, createChangeLog, ENGINE_CACHE_KIB, INCOMING_CACHE_KIB, type ChangeLog } from './change-log';
 import { createHistory } from './history';
 import { createHlc, systemClock, type Clock, type Hlc } from './hlc';
 import { createMaterializer, type EntityToWrite } from './materialize';
@@ -297,6 +297,7 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
       // ATTACH cannot run inside a transaction.
       sqlite.prepare('ATTACH DATABASE ? AS zv_incoming').run(file.path);
       try {
+        sqlite.pragma(`zv_incoming.cache_size = -${INCOMING_CACHE_KIB}`);
         const { value } = inTransaction(
           () => {
             if (!bulk && anyChange.get() === undefined) bulk = startBulkLoad(sqlite, hlc, remote);

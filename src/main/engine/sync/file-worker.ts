@@ -69,7 +69,8 @@ function startWorker(): Worker | null {
   if (!entry) return null;
   let thread: Worker;
   try {
-    thread = new Worker(entry.url, { workerData: entry.workerData });
+    // Its JavaScript makes little garbage (SQLite does the work): a small young generation keeps it out of a pull's peak memory.
+    thread = new Worker(entry.url, { workerData: entry.workerData, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
   } catch {
     return null;
   }
