@@ -30,6 +30,13 @@ export function removeInflated(path: string): void {
   if (basename(dir).startsWith(INCOMING_FOLDER)) rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * Bytes inflated and written at a time. zlib's default of 16 KiB made a batch
+ * of 100,000 changes (35 MB inflated) take 230-370 ms, nearly all of it in
+ * the round trips of thousands of chunks; 1 MiB takes 40-50 ms.
+ */
+const INFLATE_CHUNK = 1024 * 1024;
+
 /** Gunzips `bytes` into a file of a new private temp folder, refusing more than `maxBytes`. */
 export async function inflateToTempFile(bytes: Uint8Array, maxBytes: number): Promise<InflatedFile> {
   const dir = mkdtempSync(join(tmpdir(), INCOMING_FOLDER));
@@ -37,12 +44,12 @@ export async function inflateToTempFile(bytes: Uint8Array, maxBytes: number): Pr
   const remove = () => removeInflated(path);
   try {
     let inflated = 0;
-    const gunzip = createGunzip();
+    const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK });
     gunzip.on('data', (chunk: Buffer) => {
       inflated += chunk.length;
       if (inflated > maxBytes) gunzip.destroy(new Error(`larger than ${Math.round(maxBytes / 1024 / 1024)} MiB when inflated`));
     });
-    await pipeline(Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]), gunzip, createWriteStream(path));
+    await pipeline(Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]), gunzip, createWriteStream(path, { highWaterMark: INFLATE_CHUNK }));
     return { path, remove };
   } catch (error) {
     remove();
