@@ -26,6 +26,7 @@ const downloaded: string[] = [];
 const remote = {
   ...counted.remote,
   get: (key: string, options?: { ifNoneMatch?: string }) => (downloaded.push(key), counted.remote.get(key, options)),
+  getToFile: (key: string, path: string) => (downloaded.push(key), counted.remote.getToFile!(key, path)),
 };
 const onProgress = (progress: SyncProgress) => {
   if (progress.phase !== 'pull') return;

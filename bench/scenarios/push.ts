@@ -70,6 +70,13 @@ export function countByOperation(inner: Remote) {
       counts.get += 1;
       return inner.get(key, options);
     },
+    ...(inner.getToFile && {
+      getToFile: (key: string, path: string) => {
+        counts.total += 1;
+        counts.get += 1;
+        return inner.getToFile!(key, path);
+      },
+    }),
     putIfAbsent: (key, body) => {
       counts.total += 1;
       counts.put += 1;

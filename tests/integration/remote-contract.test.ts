@@ -2,7 +2,7 @@
 // Adapter-specific behaviour lives in folder-remote.test.ts and s3-remote.test.ts.
 
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -231,5 +231,30 @@ describe.each(adapters)('$name remote', (adapter) => {
       expect(isTidemarkError(error) && error.detail.kind, key).toBe('invalid-input');
       expect(isTidemarkError(await remote.get(key).catch((e: unknown) => e)), key).toBe(true);
     }
+  });
+});
+
+// Batches are downloaded straight into a file where the remote can (pull.ts),
+// so no download is ever a buffer of many MB in the main thread.
+describe.each(adapters.filter((adapter) => adapter.name !== 'memory'))('$name remote, downloading to a file', (adapter) => {
+  it('writes the same bytes and etag get() reads, replaces what the file held, and says missing for an absent key', async () => {
+    const { remote, usage, reset } = countUsage(await adapter.create());
+    const body = randomBytes(3 * 1024 * 1024 + 17); // several chunks of any stream
+    expect((await remote.putIfAbsent('batches/r/big.db.gz', body)).status).toBe('ok');
+    const dir = await mkdtemp(join(tmpdir(), 'tidemark-download-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const path = join(dir, 'download.gz');
+    await writeFile(path, randomBytes(5 * 1024 * 1024)); // a longer earlier attempt
+    reset();
+
+    const got = await remote.getToFile!('batches/r/big.db.gz', path);
+    const read = await remote.get('batches/r/big.db.gz');
+    if (got.status !== 'ok' || read.status !== 'ok') throw new Error('not downloaded');
+    expect(got.bytes).toBe(body.length);
+    expect(Buffer.compare(await readFile(path), body)).toBe(0);
+    expect(got.etag).toBe(read.etag);
+    expect(usage).toMatchObject({ requests: 2, bytesDown: 2 * body.length });
+
+    expect(await remote.getToFile!('batches/r/none.db.gz', join(dir, 'none.gz'))).toEqual({ status: 'missing' });
   });
 });

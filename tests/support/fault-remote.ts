@@ -6,8 +6,9 @@
 // recorded, so a test can first count the calls of a fault-free run and then
 // fault each step in turn.
 
+import { truncate } from 'node:fs/promises';
 import { TidemarkError } from '../../src/shared/errors';
-import type { GetResult, ListOptions, PutResult, Remote, RemoteObject } from '../../src/main/engine/remote/remote';
+import type { FileGetResult, GetResult, ListOptions, PutResult, Remote, RemoteObject } from '../../src/main/engine/remote/remote';
 
 export type RemoteOperation = 'list' | 'get' | 'putIfAbsent' | 'putIfMatch' | 'delete';
 
@@ -31,7 +32,7 @@ export type Fault =
   | { kind: 'fail-after' }
   /**
    * Cut short. get: answers ok with the first `keep` bytes of the body (default:
-   * half). list: answers with the first `keep` entries only (default: half).
+   * half), in memory or in the file of getToFile. list: answers with the first `keep` entries only (default: half).
    * put: the remote keeps the first `keep` bytes (a non-atomic store) and the
    * call throws.
    */
@@ -180,6 +181,18 @@ export function createFaultRemote(inner: Remote, initialRules: FaultRule[] = [])
         if (result.status !== 'ok') return result;
         return { ...result, body: result.body.slice(0, cut(keep, result.body.length)) };
       }),
+
+    // A download to a file is a GET too: the same call numbers and faults.
+    ...(inner.getToFile && {
+      getToFile: (key: string, path: string): Promise<FileGetResult> =>
+        run('get', key, () => inner.getToFile!(key, path), async (keep) => {
+          const result = await inner.getToFile!(key, path);
+          if (result.status !== 'ok') return result;
+          const bytes = cut(keep, result.bytes);
+          await truncate(path, bytes);
+          return { ...result, bytes };
+        }),
+    }),
 
     putIfAbsent: (key: string, body: Uint8Array): Promise<PutResult> =>
       run('putIfAbsent', key, () => inner.putIfAbsent(key, body), cutPut(key, body, (b) => inner.putIfAbsent(key, b))),

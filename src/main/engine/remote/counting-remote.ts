@@ -9,7 +9,7 @@
 // Bytes are object bodies only (what the person's data costs), not HTTP headers
 // or LIST XML. A request is counted when it is sent, so failed ones count too.
 
-import type { GetResult, ListOptions, PutResult, Remote, RemoteObject, RemoteUsage } from './remote';
+import type { FileGetResult, GetResult, ListOptions, PutResult, Remote, RemoteObject, RemoteUsage } from './remote';
 
 export interface CountedRemote {
   remote: Remote;
@@ -41,6 +41,15 @@ export function countUsage(inner: Remote): CountedRemote {
       if (result.status === 'ok') usage.bytesDown += result.body.length;
       return result;
     },
+
+    ...(inner.getToFile && {
+      async getToFile(key: string, path: string): Promise<FileGetResult> {
+        usage.requests += 1;
+        const result = await inner.getToFile!(key, path);
+        if (result.status === 'ok') usage.bytesDown += result.bytes;
+        return result;
+      },
+    }),
 
     putIfAbsent(key: string, body: Uint8Array): Promise<PutResult> {
       usage.requests += 1;

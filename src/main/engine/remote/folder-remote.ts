@@ -5,7 +5,8 @@
 // reads no file. Locks and atomicity hold between processes of one machine; sync
 // tools between machines bring their own conflict copies, which we ignore.
 
-import type { Dirent } from 'node:fs';
+import { createWriteStream, type Dirent } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import {
@@ -24,6 +25,7 @@ import {
   assertValidKey,
   compareKeys,
   isForeignName,
+  type FileGetResult,
   type GetResult,
   type ListOptions,
   type PutResult,
@@ -113,6 +115,14 @@ export function createFolderRemote(rootPath: string, options: FolderRemoteOption
     for (const below of dirs) await walk(below, '', startAfter, out);
   }
 
+  /** An object's file opened for reading, or undefined when there is none (and the root is there). */
+  const openObject = (file: string) =>
+    open(file, 'r').catch(async (error: unknown) => {
+      if (!isMissing(error)) throw error;
+      await assertRoot();
+      return undefined;
+    });
+
   return {
     url: root,
 
@@ -133,11 +143,7 @@ export function createFolderRemote(rootPath: string, options: FolderRemoteOption
           const etag = await statEtag(file);
           if (etag === getOptions.ifNoneMatch) return { status: 'not-modified' };
         }
-        const handle = await open(file, 'r').catch(async (error: unknown) => {
-          if (!isMissing(error)) throw error;
-          await assertRoot();
-          return undefined;
-        });
+        const handle = await openObject(file);
         if (!handle) return { status: 'missing' };
         try {
           // etag and body from one open inode, even if a rename replaces the name.
@@ -146,6 +152,23 @@ export function createFolderRemote(rootPath: string, options: FolderRemoteOption
           const etag = etagOf(stats);
           if (etag === getOptions.ifNoneMatch) return { status: 'not-modified' };
           return { status: 'ok', body: new Uint8Array(await handle.readFile()), etag };
+        } finally {
+          await handle.close();
+        }
+      });
+    },
+
+    async getToFile(key: string, path: string): Promise<FileGetResult> {
+      const file = pathOf(key);
+      return guard(false, async (): Promise<FileGetResult> => {
+        const handle = await openObject(file);
+        if (!handle) return { status: 'missing' };
+        try {
+          const stats = await handle.stat({ bigint: true });
+          if (!stats.isFile()) return { status: 'missing' };
+          const out = createWriteStream(path);
+          await pipeline(handle.createReadStream({ autoClose: false }), out);
+          return { status: 'ok', bytes: out.bytesWritten, etag: etagOf(stats) };
         } finally {
           await handle.close();
         }

@@ -18,6 +18,8 @@ export type GetResult =
 
 export type PutResult = { status: 'ok'; etag: string } | { status: 'conflict' };
 
+export type FileGetResult = { status: 'ok'; bytes: number; etag: string } | { status: 'missing' };
+
 export interface ListOptions {
   /** Only keys strictly greater than this one (S3 StartAfter). */
   startAfter?: string;
@@ -37,6 +39,12 @@ export interface Remote {
   list(prefix: string, options?: ListOptions): Promise<RemoteObject[]>;
   /** Reads an object; with `ifNoneMatch`, an unchanged object costs no body. */
   get(key: string, options?: { ifNoneMatch?: string }): Promise<GetResult>;
+  /**
+   * Writes an object's body into the file at `path` (created or emptied) as it
+   * arrives, never holding it in memory: how a pull downloads batches. A
+   * remote without it is read with get().
+   */
+  getToFile?(key: string, path: string): Promise<FileGetResult>;
   /** Writes only if no object has that key (S3 `If-None-Match: *`). */
   putIfAbsent(key: string, body: Uint8Array): Promise<PutResult>;
   /** Writes only if the object's current etag is `etag` (S3 `If-Match`). */

@@ -45,6 +45,7 @@ export function withRetries(inner: Remote, options: RetryOptions = {}): Remote {
     url: inner.url,
     list: (prefix, listOptions) => retry(() => inner.list(prefix, listOptions)),
     get: (key, getOptions) => retry(() => inner.get(key, getOptions)),
+    ...(inner.getToFile && { getToFile: (key: string, path: string) => retry(() => inner.getToFile!(key, path)) }),
     putIfAbsent: (key, body) => retry(() => inner.putIfAbsent(key, body)),
     putIfMatch: (key, body, etag) => retry(() => inner.putIfMatch(key, body, etag)),
     delete: (key) => retry(() => inner.delete(key)),

@@ -10,10 +10,14 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { createWriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { TidemarkError } from '../../../shared/errors';
 import {
   assertValidKey,
   compareKeys,
+  type FileGetResult,
   type GetResult,
   type ListOptions,
   type PutResult,
@@ -131,6 +135,23 @@ export function createS3Remote(options: S3RemoteOptions): S3Remote {
           return { status: 'ok', body, etag: result.ETag ?? '' };
         } catch (error) {
           if (statusOf(error) === 304) return { status: 'not-modified' };
+          if (nameOf(error) === 'NoSuchKey') return { status: 'missing' };
+          throw error;
+        }
+      });
+    },
+
+    async getToFile(key: string, path: string): Promise<FileGetResult> {
+      assertValidKey(key);
+      return guard(async (): Promise<FileGetResult> => {
+        try {
+          const result = await client.send(new GetObjectCommand({ Bucket, Key: rootKey + key }));
+          const out = createWriteStream(path);
+          // In Node the SDK's body is the response stream itself.
+          if (result.Body) await pipeline(result.Body as Readable, out);
+          else out.end();
+          return { status: 'ok', bytes: out.bytesWritten, etag: result.ETag ?? '' };
+        } catch (error) {
           if (nameOf(error) === 'NoSuchKey') return { status: 'missing' };
           throw error;
         }

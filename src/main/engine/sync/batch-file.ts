@@ -11,7 +11,19 @@ import { isUuid7 } from '../hlc';
 import { isValueText } from '../values';
 import { sha256Hex } from './hash';
 import type { EntityToWrite } from '../materialize';
-import { checkRows, CHANGE_ROW_SQL, latestEntities, nameTheFault, openInflated, readLatestFile, removeInflated, writeLatestFile, type RowCheck } from './change-file';
+import {
+  checkRows,
+  CHANGE_ROW_SQL,
+  latestEntities,
+  nameTheFault,
+  openInflated,
+  readLatestFile,
+  removeInflated,
+  saveCompressed,
+  writeLatestFile,
+  type Compressed,
+  type RowCheck,
+} from './change-file';
 import { runOffThread } from './file-worker';
 
 export const BATCH_FORMAT = 1;
@@ -166,13 +178,23 @@ export interface StageOptions {
  * file before. close() deletes the file.
  */
 export async function stageBatch(bytes: Uint8Array, file: string, options: StageOptions = {}): Promise<StagedBatch> {
-  const prepared = await runOffThread('prepare-batch', [bytes, file, options], () => prepareBatch(bytes, file, options));
-  return openPreparedBatch(prepared, file);
+  return stageSavedBatch(await saveCompressed(bytes), file, options);
+}
+
+/** stageBatch of a download saved to a file (newDownloadPath); its folder is deleted with the batch, or on failure. */
+export async function stageSavedBatch(saved: { gzipPath: string }, file: string, options: StageOptions = {}): Promise<StagedBatch> {
+  try {
+    const prepared = await runOffThread('prepare-batch', [saved, file, options], () => prepareBatch(saved, file, options));
+    return openPreparedBatch(prepared, file);
+  } catch (error) {
+    removeInflated(saved.gzipPath); // whatever the worker had written there
+    throw error;
+  }
 }
 
 /** The checks of stageBatch, on whichever thread calls it; the files stay for openPreparedBatch. */
-export async function prepareBatch(bytes: Uint8Array, file: string, options: StageOptions): Promise<PreparedBatch> {
-  const opened = await openInflated(bytes, MAX_INFLATED_BYTES, batchCorrupt(file), {
+export async function prepareBatch(source: Compressed, file: string, options: StageOptions): Promise<PreparedBatch> {
+  const opened = await openInflated(source, MAX_INFLATED_BYTES, batchCorrupt(file), {
     gzip: (message) => `not a complete gzip file (${message})`,
     sqlite: () => 'not a SQLite database',
   });

@@ -6,7 +6,8 @@
 // snapshot-file.ts); when SQLite finds a bad row the reader is run to report
 // it in the same words.
 
-import { mkdtempSync, rmSync, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -33,13 +34,38 @@ export function removeInflated(path: string): void {
 /**
  * Bytes inflated and written at a time. zlib's default of 16 KiB made a batch
  * of 100,000 changes (35 MB inflated) take 230-370 ms, nearly all of it in
- * the round trips of thousands of chunks; 1 MiB takes 40-50 ms.
+ * the round trips of thousands of chunks; 256 KiB takes 55-65 ms.
  */
-const INFLATE_CHUNK = 1024 * 1024;
+const INFLATE_CHUNK = 256 * 1024;
 
-/** Gunzips `bytes` into a file of a new private temp folder, refusing more than `maxBytes`. */
-export async function inflateToTempFile(bytes: Uint8Array, maxBytes: number): Promise<InflatedFile> {
-  const dir = mkdtempSync(join(tmpdir(), INCOMING_FOLDER));
+/**
+ * A downloaded file: its bytes, or a gzip file saveCompressed wrote (the file
+ * worker is handed a path, not a copy of the bytes: big buffers crossing
+ * threads were most of a pull's peak memory).
+ */
+export type Compressed = Uint8Array | { gzipPath: string };
+
+/** A path for a download in a new private temp folder, where inflateToTempFile then inflates it. */
+export function newDownloadPath(): string {
+  return join(mkdtempSync(join(tmpdir(), INCOMING_FOLDER)), 'download.gz');
+}
+
+/** Writes a download held in memory where newDownloadPath says. */
+export async function saveCompressed(bytes: Uint8Array): Promise<{ gzipPath: string }> {
+  const gzipPath = newDownloadPath();
+  try {
+    await writeFile(gzipPath, bytes);
+  } catch (error) {
+    removeInflated(gzipPath);
+    throw error;
+  }
+  return { gzipPath };
+}
+
+/** Gunzips `source` into a file of a private temp folder (the saved download's, or a new one), refusing more than `maxBytes`. */
+export async function inflateToTempFile(source: Compressed, maxBytes: number): Promise<InflatedFile> {
+  const saved = source instanceof Uint8Array ? null : source.gzipPath;
+  const dir = saved ? dirname(saved) : mkdtempSync(join(tmpdir(), INCOMING_FOLDER));
   const path = join(dir, 'changes.db');
   const remove = () => removeInflated(path);
   try {
@@ -49,7 +75,11 @@ export async function inflateToTempFile(bytes: Uint8Array, maxBytes: number): Pr
       inflated += chunk.length;
       if (inflated > maxBytes) gunzip.destroy(new Error(`larger than ${Math.round(maxBytes / 1024 / 1024)} MiB when inflated`));
     });
-    await pipeline(Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]), gunzip, createWriteStream(path, { highWaterMark: INFLATE_CHUNK }));
+    const input = saved
+      ? createReadStream(saved, { highWaterMark: INFLATE_CHUNK })
+      : Readable.from([Buffer.from((source as Uint8Array).buffer, (source as Uint8Array).byteOffset, (source as Uint8Array).byteLength)]);
+    await pipeline(input, gunzip, createWriteStream(path, { highWaterMark: INFLATE_CHUNK }));
+    if (saved) rmSync(saved, { force: true });
     return { path, remove };
   } catch (error) {
     remove();
@@ -72,14 +102,14 @@ export interface InflatedDatabase {
  * as the file being damaged in the words `reasons` give.
  */
 export async function openInflated(
-  bytes: Uint8Array,
+  source: Compressed,
   maxBytes: number,
   corrupt: (reason: string) => Error,
   reasons: { gzip: (message: string) => string; sqlite: (message: string) => string },
 ): Promise<InflatedDatabase> {
   let inflated: InflatedFile;
   try {
-    inflated = await inflateToTempFile(bytes, maxBytes);
+    inflated = await inflateToTempFile(source, maxBytes);
   } catch (error) {
     throw corrupt(reasons.gzip((error as Error).message));
   }

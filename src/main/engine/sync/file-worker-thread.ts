@@ -4,10 +4,11 @@
 import { parentPort } from 'node:worker_threads';
 import { TidemarkError } from '../../../shared/errors';
 import { prepareBatch, type StageOptions } from './batch-file';
+import type { Compressed } from './change-file';
 import type { FileJob, FileReply, FileTask } from './file-worker';
 
 const tasks: Record<FileTask, (...args: never[]) => Promise<unknown>> = {
-  'prepare-batch': (bytes: Uint8Array, file: string, options: StageOptions) => prepareBatch(bytes, file, options),
+  'prepare-batch': (source: Compressed, file: string, options: StageOptions) => prepareBatch(source, file, options),
 };
 
 const port = parentPort;

@@ -7,11 +7,12 @@
 import { describeError, TidemarkError } from '../../../shared/errors';
 import type { TidemarkDatabase } from '../database';
 import type { Remote, RemoteObject } from '../remote/remote';
-import { stageBatch, type StagedBatch } from './batch-file';
+import { stageBatch, stageSavedBatch, type StagedBatch } from './batch-file';
+import { newDownloadPath, removeInflated } from './change-file';
 import { oneAhead, type HandOff } from './one-ahead';
 import { applySnapshot } from './snapshot';
 import { timeOfId } from '../hlc';
-import { extendChain, sha256Hex } from './hash';
+import { extendChain, sha256Hex, sha256OfFile } from './hash';
 import { decodeHead, descriptorKey, replicaOfHeadKey, type Head } from './head';
 import { readReplica, readReplicas, saveAppliedPosition, saveClockWarning, saveHead, saveProblem, type ReplicaRow } from './sync-state';
 import type { SecretStore } from '../secrets/secret-store';
@@ -194,17 +195,43 @@ async function getWhole(remote: Remote, key: string, size: number | undefined, o
   const response = await remote.get(key, options);
   if (response.status !== 'ok' || size === undefined || response.body.length >= size) return response;
   const again = await remote.get(key, options);
-  if (again.status === 'ok' && again.body.length < size) {
-    // Cut short twice: most likely the network, and a sync later may read it whole.
-    throw new TidemarkError({
-      kind: 'corrupt-file',
-      file: key,
-      reason: `only ${again.body.length} of its ${size} bytes arrived`,
-      hint: 'It is read again at the next sync; if this persists, that replica must push again.',
-      again: true,
-    });
-  }
+  if (again.status === 'ok' && again.body.length < size) throw cutShortTwice(key, again.body.length, size);
   return again;
+}
+
+/** getWhole into a file (Remote.getToFile): the whole download's path and size, or null when it is missing. */
+async function getWholeToFile(
+  getToFile: NonNullable<Remote['getToFile']>,
+  key: string,
+  size: number | undefined,
+): Promise<{ path: string; bytes: number } | null> {
+  const path = newDownloadPath();
+  try {
+    let response = await getToFile(key, path);
+    if (response.status === 'ok' && size !== undefined && response.bytes < size) {
+      response = await getToFile(key, path);
+      if (response.status === 'ok' && response.bytes < size) throw cutShortTwice(key, response.bytes, size);
+    }
+    if (response.status === 'missing') {
+      removeInflated(path);
+      return null;
+    }
+    return { path, bytes: response.bytes };
+  } catch (error) {
+    removeInflated(path);
+    throw error;
+  }
+}
+
+/** Cut short twice: most likely the network, and a sync later may read it whole. */
+function cutShortTwice(key: string, arrived: number, size: number): TidemarkError {
+  return new TidemarkError({
+    kind: 'corrupt-file',
+    file: key,
+    reason: `only ${arrived} of its ${size} bytes arrived`,
+    hint: 'It is read again at the next sync; if this persists, that replica must push again.',
+    again: true,
+  });
 }
 
 function isMissingBatches(error: unknown): boolean {
@@ -256,6 +283,30 @@ async function pullReplica(ctx: PullContext, replica: string, head: Head): Promi
 
   // Each batch downloaded, checked against the head and unpacked while the one before is applied.
   const fetchBatch = async (item: PlannedBatch, handOff: HandOff) => {
+    const { getToFile } = ctx.remote;
+    // Straight to a file where the remote can, so no download is ever a buffer
+    // here (dead buffers of many MB were most of a pull's peak memory). A sealed
+    // batch is opened in memory.
+    if (getToFile && !item.body && !ctx.encrypted) {
+      const download = await getWholeToFile(getToFile, item.key, item.bytes);
+      if (download === null) throw corrupt(item.key, 'listed in its head but missing');
+      const { path: gzipPath, bytes } = download;
+      let sha: string;
+      try {
+        sha = await sha256OfFile(gzipPath);
+      } catch (error) {
+        removeInflated(gzipPath);
+        throw error;
+      }
+      if (item.sha256 !== undefined && sha !== item.sha256) {
+        removeInflated(gzipPath);
+        throw corrupt(item.key, 'its bytes do not match the hash in the head');
+      }
+      const staging = stageSavedBatch({ gzipPath }, item.key, { latest: ctx.db.joining() });
+      handOff(); // checked on the file worker from here
+      const batch = await staging;
+      return { batch, sha, key: item.key, bytes, close: () => batch.close() };
+    }
     const response = item.body ? { status: 'ok' as const, body: item.body } : await getWhole(ctx.remote, item.key, item.bytes);
     if (response.status !== 'ok') throw corrupt(item.key, 'listed in its head but missing');
     const sha = sha256Hex(response.body);
