@@ -178,10 +178,13 @@ export interface StageOptions {
  * file before. close() deletes the file.
  */
 export async function stageBatch(bytes: Uint8Array, file: string, options: StageOptions = {}): Promise<StagedBatch> {
-  return stageSavedBatch(await saveCompressed(bytes), file, options);
+  return stageSavedBatch(saveCompressed(bytes), file, options);
 }
 
-/** stageBatch of a download saved to a file (newDownloadPath); its folder is deleted with the batch, or on failure. */
+/**
+ * stageBatch of a download saved to a file (newDownloadPath); its folder is
+ * deleted with the batch, or on failure. The worker has the file when this returns.
+ */
 export async function stageSavedBatch(saved: { gzipPath: string }, file: string, options: StageOptions = {}): Promise<StagedBatch> {
   try {
     const prepared = await runOffThread('prepare-batch', [saved, file, options], () => prepareBatch(saved, file, options));

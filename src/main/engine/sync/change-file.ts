@@ -6,8 +6,7 @@
 // snapshot-file.ts); when SQLite finds a bad row the reader is run to report
 // it in the same words.
 
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -50,11 +49,15 @@ export function newDownloadPath(): string {
   return join(mkdtempSync(join(tmpdir(), INCOMING_FOLDER)), 'download.gz');
 }
 
-/** Writes a download held in memory where newDownloadPath says. */
-export async function saveCompressed(bytes: Uint8Array): Promise<{ gzipPath: string }> {
+/**
+ * Writes a download held in memory where newDownloadPath says. Synchronous (a
+ * few ms for a batch), so that stageBatch hands the file to the worker before
+ * it returns: an await here would wait for the apply going on on this thread.
+ */
+export function saveCompressed(bytes: Uint8Array): { gzipPath: string } {
   const gzipPath = newDownloadPath();
   try {
-    await writeFile(gzipPath, bytes);
+    writeFileSync(gzipPath, bytes);
   } catch (error) {
     removeInflated(gzipPath);
     throw error;
