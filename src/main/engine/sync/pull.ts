@@ -281,40 +281,45 @@ async function pullReplica(ctx: PullContext, replica: string, head: Head): Promi
   const corrupt = (file: string, reason: string) =>
     new TidemarkError({ kind: 'corrupt-file', file, reason, hint: 'That replica must push again; its changes wait until then.' });
 
-  // Each batch downloaded, checked against the head and unpacked while the one before is applied.
-  const fetchBatch = async (item: PlannedBatch, handOff: HandOff) => {
-    const { getToFile } = ctx.remote;
-    // Straight to a file where the remote can, so no download is ever a buffer
-    // here (dead buffers of many MB were most of a pull's peak memory). A sealed
-    // batch is opened in memory.
-    if (getToFile && !item.body && !ctx.encrypted) {
-      const download = await getWholeToFile(getToFile, item.key, item.bytes);
-      if (download === null) throw corrupt(item.key, 'listed in its head but missing');
-      const { path: gzipPath, bytes } = download;
-      let sha: string;
-      try {
-        sha = await sha256OfFile(gzipPath);
-      } catch (error) {
-        removeInflated(gzipPath);
-        throw error;
-      }
-      if (item.sha256 !== undefined && sha !== item.sha256) {
-        removeInflated(gzipPath);
-        throw corrupt(item.key, 'its bytes do not match the hash in the head');
-      }
-      const staging = stageSavedBatch({ gzipPath }, item.key, { latest: ctx.db.joining() });
-      handOff(); // checked on the file worker from here
-      const batch = await staging;
-      return { batch, sha, key: item.key, bytes, close: () => batch.close() };
+  // A download straight to a file where the remote can, so no download is
+  // ever a buffer here (dead buffers of many MB were most of a pull's peak
+  // memory): its path, size and hash. A sealed batch is opened in memory.
+  const { getToFile } = ctx.remote;
+  const toFile = getToFile && !ctx.encrypted ? getToFile : null;
+  const downloadToFile = async (item: PlannedBatch, get: NonNullable<Remote['getToFile']>) => {
+    const download = await getWholeToFile(get, item.key, item.bytes);
+    if (download === null) throw corrupt(item.key, 'listed in its head but missing');
+    try {
+      const sha = await sha256OfFile(download.path);
+      if (item.sha256 !== undefined && sha !== item.sha256) throw corrupt(item.key, 'its bytes do not match the hash in the head');
+      return { gzipPath: download.path, bytes: download.bytes, sha };
+    } catch (error) {
+      removeInflated(download.path);
+      throw error;
     }
-    const response = item.body ? { status: 'ok' as const, body: item.body } : await getWhole(ctx.remote, item.key, item.bytes);
-    if (response.status !== 'ok') throw corrupt(item.key, 'listed in its head but missing');
-    const sha = sha256Hex(response.body);
-    if (item.sha256 !== undefined && sha !== item.sha256) throw corrupt(item.key, 'its bytes do not match the hash in the head');
-    const staging = stageBatch(await openIfSealed(ctx, response.body, item.key), item.key, { latest: ctx.db.joining() });
-    handOff(); // checked on the file worker from here
+  };
+
+  // Each batch downloaded, checked against the head, and handed to the file
+  // worker before the one before is applied (one-ahead.ts).
+  const fetchBatch = async (item: PlannedBatch, handOff: HandOff) => {
+    let staging: Promise<StagedBatch>;
+    let sha: string;
+    let bytes: number;
+    if (toFile && !item.body) {
+      const download = await downloadToFile(item, toFile);
+      ({ sha, bytes } = download);
+      staging = stageSavedBatch({ gzipPath: download.gzipPath }, item.key, { latest: ctx.db.joining() });
+    } else {
+      const response = item.body ? { status: 'ok' as const, body: item.body } : await getWhole(ctx.remote, item.key, item.bytes);
+      if (response.status !== 'ok') throw corrupt(item.key, 'listed in its head but missing');
+      sha = sha256Hex(response.body);
+      bytes = response.body.length;
+      if (item.sha256 !== undefined && sha !== item.sha256) throw corrupt(item.key, 'its bytes do not match the hash in the head');
+      staging = stageBatch(await openIfSealed(ctx, response.body, item.key), item.key, { latest: ctx.db.joining() });
+    }
+    handOff(); // with the file worker from here
     const batch = await staging;
-    return { batch, sha, key: item.key, bytes: response.body.length, close: () => batch.close() };
+    return { batch, sha, key: item.key, bytes, close: () => batch.close() };
   };
   for await (const fetched of oneAhead(plan, fetchBatch)) {
     const { batch } = fetched;
