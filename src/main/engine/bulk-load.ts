@@ -28,7 +28,7 @@ export interface BulkLoad {
    * with their newest values there `entities` yields; inside the caller's transaction.
    */
   append(source: string, entities: Iterable<EntityToWrite>): ApplyResult;
-  /** Builds the index and the rows left for the end; inside the caller's transaction. */
+  /** Builds the indexes and the rows left for the end; inside the caller's transaction. */
   finish(): ApplyResult;
 }
 

@@ -45,7 +45,7 @@ export interface ChangeFile {
   path: string;
   /** The same changes in id order, in chunks, for a device that already holds some. */
   chunks(): Iterable<readonly Change[]>;
-  /** Each entity of the file with its newest values there, in entity order (read by the file's own connection). */
+  /** Each entity of the file once, with its newest values there (read by the file's own connections). */
   latest(): Iterable<EntityToWrite>;
 }
 

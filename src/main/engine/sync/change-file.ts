@@ -67,7 +67,8 @@ export function saveCompressed(bytes: Uint8Array): { gzipPath: string } {
 
 /** Gunzips `source` into a file of a private temp folder (the saved download's, or a new one), refusing more than `maxBytes`. */
 export async function inflateToTempFile(source: Compressed, maxBytes: number): Promise<InflatedFile> {
-  const saved = source instanceof Uint8Array ? null : source.gzipPath;
+  const bytes = source instanceof Uint8Array ? source : null;
+  const saved = bytes ? null : (source as { gzipPath: string }).gzipPath;
   const dir = saved ? dirname(saved) : mkdtempSync(join(tmpdir(), INCOMING_FOLDER));
   const path = join(dir, 'changes.db');
   const remove = () => removeInflated(path);
@@ -78,9 +79,9 @@ export async function inflateToTempFile(source: Compressed, maxBytes: number): P
       inflated += chunk.length;
       if (inflated > maxBytes) gunzip.destroy(new Error(`larger than ${Math.round(maxBytes / 1024 / 1024)} MiB when inflated`));
     });
-    const input = saved
-      ? createReadStream(saved, { highWaterMark: INFLATE_CHUNK })
-      : Readable.from([Buffer.from((source as Uint8Array).buffer, (source as Uint8Array).byteOffset, (source as Uint8Array).byteLength)]);
+    const input = bytes
+      ? Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)])
+      : createReadStream(saved!, { highWaterMark: INFLATE_CHUNK });
     await pipeline(input, gunzip, createWriteStream(path, { highWaterMark: INFLATE_CHUNK }));
     if (saved) rmSync(saved, { force: true });
     return { path, remove };
@@ -210,7 +211,6 @@ type LatestValueRow = [entityType: string, entityId: string, attribute: string, 
  * row holding max(id).
  */
 export function latestEntities(db: BetterSqlite3.Database): Iterable<EntityToWrite> {
-  // The sort stays in memory instead of spilling to temp files (SQLite's default cache is 2 MiB).
   db.pragma(`cache_size = -${SORT_CACHE_KIB}`);
   return entitiesOf(db.prepare(LATEST_SQL).raw(true).iterate() as IterableIterator<LatestValueRow>);
 }
