@@ -11,7 +11,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { createWriteStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TidemarkError } from '../../../shared/errors';
 import {
@@ -148,8 +148,7 @@ export function createS3Remote(options: S3RemoteOptions): S3Remote {
           const result = await client.send(new GetObjectCommand({ Bucket, Key: rootKey + key }));
           const out = createWriteStream(path);
           // In Node the SDK's body is the response stream itself.
-          if (result.Body) await pipeline(result.Body as Readable, out);
-          else out.end();
+          await pipeline((result.Body as Readable | undefined) ?? Readable.from([]), out);
           return { status: 'ok', bytes: out.bytesWritten, etag: result.ETag ?? '' };
         } catch (error) {
           if (nameOf(error) === 'NoSuchKey') return { status: 'missing' };
