@@ -1,10 +1,13 @@
 // The desktop app runs the engine from the electron-vite bundle, where the
 // file worker is an entry of its own (out/main/file-worker-thread.js, beside
 // index.js, where file-worker.ts looks for it). The built worker must load
-// and check a batch exactly as the source does.
+// and check a batch exactly as the source does. The test builds the app
+// afresh into a folder of its own under out/ (so npm modules resolve as in
+// out/main), whatever state out/ is in.
 
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +16,7 @@ import { createHlc } from '../../src/main/engine/hlc';
 import { encodeBatch, openPreparedBatch, prepareBatch, type PreparedBatch } from '../../src/main/engine/sync/batch-file';
 import { saveCompressed } from '../../src/main/engine/sync/change-file';
 import type { FileReply } from '../../src/main/engine/sync/file-worker';
-import { ensureBuilt, ROOT } from '../e2e/support/serve';
+import { ROOT } from '../e2e/support/serve';
 
 const clock = createHlc({ now: () => Date.UTC(2026, 0, 1) });
 const AUTHOR = clock.next();
@@ -45,11 +48,12 @@ function contents(prepared: PreparedBatch) {
 
 describe('the built file worker', () => {
   it('loads from the app bundle and checks a batch as the source does', async () => {
-    await ensureBuilt();
-    const entry = join(ROOT, 'out', 'main', 'file-worker-thread.js');
-    expect(existsSync(entry), 'out/main/file-worker-thread.js: run npm run build').toBe(true);
+    mkdirSync(join(ROOT, 'out'), { recursive: true });
+    const outDir = mkdtempSync(join(ROOT, 'out', '.built-worker-'));
+    const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build', '--outDir', outDir], { cwd: ROOT, encoding: 'utf8' });
+    expect(build.status, build.stderr).toBe(0);
     const bytes = batchBytes();
-    const worker = new Worker(entry);
+    const worker = new Worker(join(outDir, 'main', 'file-worker-thread.js'));
     try {
       worker.postMessage({ id: 1, task: 'prepare-batch', args: [saveCompressed(bytes), 'batches/built.db.gz', { latest: true }] });
       const [reply] = (await once(worker, 'message')) as [FileReply];
@@ -59,6 +63,7 @@ describe('the built file worker', () => {
       expect(contents(reply.value as PreparedBatch)).toEqual(expected);
     } finally {
       await worker.terminate();
+      rmSync(outDir, { recursive: true, force: true });
     }
   }, 120_000);
 });
