@@ -2,14 +2,16 @@
 // what it hands back must be exactly what checking on this thread gives, its
 // refusals the same typed errors, and a pull must go on when it is gone.
 
-import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TidemarkError } from '../../src/shared/errors';
 import type { Change } from '../../src/shared/types';
 import { createHlc } from '../../src/main/engine/hlc';
 import { encodeBatch, openPreparedBatch, prepareBatch, stageBatch, type StagedBatch } from '../../src/main/engine/sync/batch-file';
+import { sweepStaleIncoming } from '../../src/main/engine/sync/change-file';
 import { fileWorkerState, stopFileWorker } from '../../src/main/engine/sync/file-worker';
 
 const DATASET = '0190f5a0-0000-7000-8000-0000000000f1';
@@ -112,6 +114,24 @@ describe('the file worker', () => {
       } finally {
         staged.close();
       }
+    }
+  });
+});
+
+describe('incoming folders a crashed process left behind', () => {
+  it('are deleted when they are more than a day old; recent ones, perhaps another pull’s, stay', () => {
+    const old = mkdtempSync(join(tmpdir(), 'tidemark-incoming-'));
+    const recent = mkdtempSync(join(tmpdir(), 'tidemark-incoming-'));
+    writeFileSync(join(old, 'download.gz'), 'left by a process that died');
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    utimesSync(old, twoDaysAgo, twoDaysAgo);
+    try {
+      sweepStaleIncoming();
+      expect(existsSync(old)).toBe(false);
+      expect(existsSync(recent)).toBe(true);
+    } finally {
+      rmSync(old, { recursive: true, force: true });
+      rmSync(recent, { recursive: true, force: true });
     }
   });
 });

@@ -6,7 +6,7 @@
 // snapshot-file.ts); when SQLite finds a bad row the reader is run to report
 // it in the same words.
 
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -23,6 +23,35 @@ export interface InflatedFile {
 }
 
 const INCOMING_FOLDER = 'tidemark-incoming-';
+
+/** Incoming folders older than this were left by a process that died: nothing uses them. */
+const STALE_INCOMING_MS = 24 * 60 * 60 * 1000;
+let swept = false;
+
+/**
+ * Deletes incoming folders a crashed process left in the temp folder (a
+ * download, an inflated batch). Runs once per process, when the first one is made.
+ */
+export function sweepStaleIncoming(now = Date.now()): void {
+  const root = tmpdir();
+  for (const name of readdirSync(root)) {
+    if (!name.startsWith(INCOMING_FOLDER)) continue;
+    try {
+      if (statSync(join(root, name)).mtimeMs < now - STALE_INCOMING_MS) rmSync(join(root, name), { recursive: true, force: true });
+    } catch {
+      // gone already, or another user's: not ours to clear
+    }
+  }
+}
+
+/** A new private folder for one incoming file. */
+function newIncomingFolder(): string {
+  if (!swept) {
+    swept = true;
+    sweepStaleIncoming();
+  }
+  return mkdtempSync(join(tmpdir(), INCOMING_FOLDER));
+}
 
 /** Deletes the private folder inflateToTempFile made for `path`, with whatever else was written in it. */
 export function removeInflated(path: string): void {
@@ -46,7 +75,7 @@ export type Compressed = Uint8Array | { gzipPath: string };
 
 /** A path for a download in a new private temp folder, where inflateToTempFile then inflates it. */
 export function newDownloadPath(): string {
-  return join(mkdtempSync(join(tmpdir(), INCOMING_FOLDER)), 'download.gz');
+  return join(newIncomingFolder(), 'download.gz');
 }
 
 /**
@@ -69,7 +98,7 @@ export function saveCompressed(bytes: Uint8Array): { gzipPath: string } {
 export async function inflateToTempFile(source: Compressed, maxBytes: number): Promise<InflatedFile> {
   const bytes = source instanceof Uint8Array ? source : null;
   const saved = bytes ? null : (source as { gzipPath: string }).gzipPath;
-  const dir = saved ? dirname(saved) : mkdtempSync(join(tmpdir(), INCOMING_FOLDER));
+  const dir = saved ? dirname(saved) : newIncomingFolder();
   const path = join(dir, 'changes.db');
   const remove = () => removeInflated(path);
   try {
