@@ -188,15 +188,11 @@ function stateOf(db: TidemarkDatabase, replica: string): string | undefined {
 
 /**
  * A GET whose body is shorter than the size we were told may have been cut
- * short in transit: read it once more before judging the file. A file that is
- * still short really is damaged, and the hash check quarantines its replica.
+ * short in transit: read it once more before judging the file. Still short,
+ * it is reported as cut short and read again at the next sync.
  */
 async function getWhole(remote: Remote, key: string, size: number | undefined, options?: { ifNoneMatch?: string }) {
-  const response = await remote.get(key, options);
-  if (response.status !== 'ok' || size === undefined || response.body.length >= size) return response;
-  const again = await remote.get(key, options);
-  if (again.status === 'ok' && again.body.length < size) throw cutShortTwice(key, again.body.length, size);
-  return again;
+  return readWhole(() => remote.get(key, options), (answer) => (answer.status === 'ok' ? answer.body.length : undefined), key, size);
 }
 
 /** getWhole into a file (Remote.getToFile): the whole download's path and size, or null when it is missing. */
@@ -207,11 +203,7 @@ async function getWholeToFile(
 ): Promise<{ path: string; bytes: number } | null> {
   const path = newDownloadPath();
   try {
-    let response = await getToFile(key, path);
-    if (response.status === 'ok' && size !== undefined && response.bytes < size) {
-      response = await getToFile(key, path);
-      if (response.status === 'ok' && response.bytes < size) throw cutShortTwice(key, response.bytes, size);
-    }
+    const response = await readWhole(() => getToFile(key, path), (answer) => (answer.status === 'ok' ? answer.bytes : undefined), key, size);
     if (response.status === 'missing') {
       removeInflated(path);
       return null;
@@ -221,6 +213,17 @@ async function getWholeToFile(
     removeInflated(path);
     throw error;
   }
+}
+
+/** Reads once more when an answer brought fewer than `size` bytes (`arrived`); short twice is cutShortTwice. */
+async function readWhole<T>(read: () => Promise<T>, arrived: (answer: T) => number | undefined, key: string, size: number | undefined): Promise<T> {
+  const first = await read();
+  const got = arrived(first);
+  if (got === undefined || size === undefined || got >= size) return first;
+  const again = await read();
+  const gotAgain = arrived(again);
+  if (gotAgain !== undefined && gotAgain < size) throw cutShortTwice(key, gotAgain, size);
+  return again;
 }
 
 /** Cut short twice: most likely the network, and a sync later may read it whole. */
