@@ -119,14 +119,14 @@ describe('the file worker', () => {
 });
 
 describe('incoming folders a crashed process left behind', () => {
-  it('are deleted when they are more than a day old; recent ones, perhaps another pull’s, stay', () => {
+  it('are deleted when they are more than a day old; recent ones, perhaps another pull’s, stay', async () => {
     const old = mkdtempSync(join(tmpdir(), 'tidemark-incoming-'));
     const recent = mkdtempSync(join(tmpdir(), 'tidemark-incoming-'));
     writeFileSync(join(old, 'download.gz'), 'left by a process that died');
     const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
     utimesSync(old, twoDaysAgo, twoDaysAgo);
     try {
-      sweepStaleIncoming();
+      await sweepStaleIncoming();
       expect(existsSync(old)).toBe(false);
       expect(existsSync(recent)).toBe(true);
     } finally {
