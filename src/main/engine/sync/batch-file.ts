@@ -224,9 +224,12 @@ export function openPreparedBatch(prepared: PreparedBatch, file: string): Staged
     throw batchCorrupt(file)(`unreadable (${(error as Error).message})`);
   }
   const close = () => {
-    latestFile?.close();
-    db.close();
-    removeInflated(prepared.path);
+    try {
+      latestFile?.close();
+      db.close();
+    } finally {
+      removeInflated(prepared.path); // even when a read still running keeps a connection open
+    }
   };
   const authors = new Map(db.prepare('SELECT id, author FROM ZV_TRANSACTION').raw(true).all() as Array<[string, string]>);
   return {

@@ -161,8 +161,11 @@ export async function openInflated(
     db,
     path: inflated.path,
     close: () => {
-      db.close();
-      inflated.remove();
+      try {
+        db.close();
+      } finally {
+        inflated.remove();
+      }
     },
   };
 }
