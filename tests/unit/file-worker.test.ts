@@ -118,6 +118,16 @@ describe('the file worker', () => {
   });
 });
 
+describe('a staged batch', () => {
+  it('leaves nothing in the temp folder when closed, even while a read of it is still running', async () => {
+    const staged = await stageBatch(bytes, 'batches/open.db.gz', { latest: true });
+    const reading = staged.chunks(10)[Symbol.iterator]();
+    expect(reading.next().done).toBe(false); // its connection is busy with this read
+    expect(() => staged.close()).toThrow(/busy/);
+    expect(existsSync(dirname(staged.path))).toBe(false);
+  });
+});
+
 describe('incoming folders a crashed process left behind', () => {
   it('are deleted when they are more than a day old; recent ones, perhaps another pull’s, stay', async () => {
     const old = mkdtempSync(join(tmpdir(), 'tidemark-incoming-'));

@@ -33,7 +33,7 @@ let swept = false;
  * Deletes incoming folders a crashed process left in the temp folder (a
  * download, an inflated batch). Runs once per process, when the first one is
  * made, in the background: deleting hundreds of megabytes took this thread
- * 200 ms, and the pull that waited for it peaked 60 MB higher.
+ * 200 ms, and the pull that waited for it peaked about 70 MB higher.
  */
 export async function sweepStaleIncoming(now = Date.now()): Promise<void> {
   const root = tmpdir();
