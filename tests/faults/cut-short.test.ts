@@ -105,6 +105,17 @@ describe.each(kinds)('single faults on a %s remote', (kind) => {
     await expectConverged();
   });
 
+  it('two pushes in a row whose head updates landed unanswered: b, which applied the first, still follows', async () => {
+    const headLands = (c: RemoteCall) => c.operation === 'putIfMatch' && c.key === `replicas/${a.uuid}.json`;
+    a.write([{ op: 'put', table: 'notes', id: 'first', values: { title: 'first' } }]);
+    expect(isInjected(await syncWith(a, headLands, { kind: 'fail-after' }))).toBe(true);
+    expect((await sync(b, shared.connect())).problems).toEqual([]); // b applies the batch that head names
+    a.write([{ op: 'put', table: 'notes', id: 'second', values: { title: 'second' } }]);
+    expect(isInjected(await syncWith(a, headLands, { kind: 'fail-after' }))).toBe(true);
+    // a's next push uploads both batches again: cut where they were cut, not as one.
+    await expectConverged();
+  });
+
   it('a batch upload that timed out but landed later: the retry finds it and uploads nothing twice', async () => {
     a.write([{ op: 'put', table: 'notes', id: 'late', values: { title: 'late' } }]);
     const remote = createFaultRemote(shared.connect(), [{ match: (c) => c.operation === 'putIfAbsent', fault: { kind: 'timeout', ms: 1, reaches: true } }]);

@@ -53,14 +53,20 @@ export async function push(ctx: PushContext): Promise<number> {
   if (total === 0 && headAsLeft && intent === null && ctx.snapshot !== 'force') return 0;
 
   let pushed = 0;
+  // Batches an earlier push uploaded are cut again at the same changes: two
+  // failed pushes of one batch each once came back as one batch of both, and a
+  // replica that had applied the first could never follow the new chain.
+  const uploaded = intent ? [...(intent.boundaries ?? [intent.last])] : [];
   for (; total > 0 || intent !== null; ) {
-    const upTo = intent && (state.last === null || state.last < intent.last) ? intent.last : null;
+    const upTo = uploaded.find((last) => state.last === null || last > state.last) ?? null;
     const changes = readOwnChanges(db, state.last, upTo, ctx.maxBatchChanges ?? MAX_BATCH_CHANGES);
     if (changes.length === 0) break;
     const plain = encodeWithinSize(changes, { dataset_uuid: ctx.datasetUuid, author: db.uuid, prev_sha256: state.lastSha });
     const batch = sealing ? sealBatch(plain, sealing) : plain;
     const key = batchKey(db.uuid, batch.meta.first, batch.meta.last);
-    db.transaction(() => writePushIntent(db.sqlite, { last: upTo && upTo > batch.meta.last ? upTo : batch.meta.last }));
+    if (!uploaded.includes(batch.meta.last)) uploaded.push(batch.meta.last);
+    uploaded.sort();
+    db.transaction(() => writePushIntent(db.sqlite, { last: uploaded[uploaded.length - 1]!, boundaries: uploaded }));
     const sha256 = await upload(remote, key, batch, db.uuid);
     state = {
       ...state,

@@ -43,9 +43,17 @@ export interface PushState {
   headInputs?: string;
 }
 
-/** A batch being uploaded: if we crash, the next push re-uploads exactly this range. */
+/**
+ * Batches uploaded since our head last moved: if the push fails before it
+ * moves (a crash, or an answer lost on the way back), the next push uploads
+ * exactly these batches again before any new one. Their heads may have landed
+ * and been read by others, so the files must come out the same.
+ */
 export interface PushIntent {
+  /** The last change of the last of them. */
   last: string;
+  /** The last change of each of them, in order (absent in intents written before it was kept: one batch). */
+  boundaries?: string[];
 }
 
 export const emptyPushState: PushState = { headEtag: null, last: null, count: 0, chain: '', lastSha: '', batches: [] };
