@@ -2,9 +2,10 @@
 // (so one suite runs over memory, folder and the real S3 test server), typed
 // table dumps for byte-for-byte comparison, and a remote that fails on cue.
 
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { afterAll } from 'vitest';
 import type { TidemarkDatabase } from '../../src/main/engine/database';
 import { createMemorySecretStore, type SecretStore } from '../../src/main/engine/secrets/secret-store';
 import { syncDatabase, type SyncOptions, type SyncReport } from '../../src/main/engine/sync/sync';
@@ -25,6 +26,13 @@ export interface SharedRemote {
   root?: string;
 }
 
+/** Folders of folder remotes made by this test file, deleted when it ends (a run once left thousands in the temp folder). */
+const folderRoots = new Set<string>();
+afterAll(() => {
+  for (const root of folderRoots) rmSync(root, { recursive: true, force: true });
+  folderRoots.clear();
+});
+
 export async function createSharedRemote(kind: RemoteKind): Promise<SharedRemote> {
   if (kind === 'memory') {
     const remote = createMemoryRemote();
@@ -32,6 +40,7 @@ export async function createSharedRemote(kind: RemoteKind): Promise<SharedRemote
   }
   if (kind === 'folder') {
     const root = mkdtempSync(join(tmpdir(), 'tidemark-remote-'));
+    folderRoots.add(root);
     return { kind, root, connect: () => createFolderRemote(root), raw: createFolderRemote(root) };
   }
   const bucket = await createTestBucket();
