@@ -62,7 +62,11 @@ export const ENGINE_CACHE_KIB = 32 * 1024;
 /** Page cache while a joining device loads files in bulk (bulk-load.ts): no lookups need it. */
 export const BULK_CACHE_KIB = 8 * 1024;
 
-/** Page cache of an attached file of incoming changes: it is read once, in order. */
+/**
+ * Page cache of a connection to a file of incoming changes, or of this
+ * database's attached to one: each table is read once, in order (SQLite's
+ * default is 16 MB).
+ */
 export const INCOMING_CACHE_KIB = 2 * 1024;
 
 /**

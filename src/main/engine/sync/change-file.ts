@@ -14,6 +14,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import BetterSqlite3 from 'better-sqlite3';
+import { INCOMING_CACHE_KIB } from '../change-log';
 import type { EntityToWrite } from '../materialize';
 import { isValueText } from '../values';
 
@@ -123,9 +124,6 @@ export async function inflateToTempFile(source: Compressed, maxBytes: number): P
   }
 }
 
-/** Page cache of a connection that reads a downloaded file: each table is read once, in order (SQLite's default is 16 MB). */
-const FILE_CACHE_KIB = 2048;
-
 /** A downloaded file inflated and opened read-only; close() closes it and deletes it. */
 export interface InflatedDatabase {
   db: BetterSqlite3.Database;
@@ -152,7 +150,7 @@ export async function openInflated(
   let db: BetterSqlite3.Database;
   try {
     db = new BetterSqlite3(inflated.path, { readonly: true, fileMustExist: true });
-    db.pragma(`cache_size = -${FILE_CACHE_KIB}`); // its tables are read once, in order
+    db.pragma(`cache_size = -${INCOMING_CACHE_KIB}`); // its tables are read once, in order
   } catch (error) {
     inflated.remove();
     throw corrupt(reasons.sqlite((error as Error).message));
@@ -277,7 +275,7 @@ export function writeLatestFile(path: string): string {
     db.pragma('synchronous = OFF');
     db.pragma(`cache_size = -${SORT_CACHE_KIB}`);
     db.prepare('ATTACH ? AS changes').run(path);
-    db.pragma(`changes.cache_size = -${FILE_CACHE_KIB}`);
+    db.pragma(`changes.cache_size = -${INCOMING_CACHE_KIB}`);
     // One sort: the outer GROUP BY reads the inner one's order. Rows go in in entity order.
     db.exec(`CREATE TABLE entities (entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, attributes TEXT NOT NULL, new_values TEXT NOT NULL);
       INSERT INTO entities SELECT entity_type, entity_id, json_group_array(attribute), json_group_array(new_value)
@@ -291,7 +289,7 @@ export function writeLatestFile(path: string): string {
 /** The entities of a file writeLatestFile wrote; close() closes it. */
 export function readLatestFile(path: string): { entities: Iterable<EntityToWrite>; close(): void } {
   const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
-  db.pragma(`cache_size = -${FILE_CACHE_KIB}`);
+  db.pragma(`cache_size = -${INCOMING_CACHE_KIB}`);
   const rows = db.prepare('SELECT entity_type, entity_id, attributes, new_values FROM entities').raw(true);
   function* entities(): Generator<EntityToWrite> {
     for (const [type, id, attributes, values] of rows.iterate() as IterableIterator<[string, string, string, string]>) {

@@ -289,12 +289,17 @@ async function pullReplica(ctx: PullContext, replica: string, head: Head): Promi
   // memory): its path, size and hash. A sealed batch is opened in memory.
   const { getToFile } = ctx.remote;
   const toFile = getToFile && !ctx.encrypted ? getToFile : null;
+  const missing = (item: PlannedBatch) => corrupt(item.key, 'listed in its head but missing');
+  /** Throws when a batch's bytes are not the ones its head names. */
+  const checkHash = (item: PlannedBatch, sha: string) => {
+    if (item.sha256 !== undefined && sha !== item.sha256) throw corrupt(item.key, 'its bytes do not match the hash in the head');
+  };
   const downloadToFile = async (item: PlannedBatch, get: NonNullable<Remote['getToFile']>) => {
     const download = await getWholeToFile(get, item.key, item.bytes);
-    if (download === null) throw corrupt(item.key, 'listed in its head but missing');
+    if (download === null) throw missing(item);
     try {
       const sha = await sha256OfFile(download.path);
-      if (item.sha256 !== undefined && sha !== item.sha256) throw corrupt(item.key, 'its bytes do not match the hash in the head');
+      checkHash(item, sha);
       return { gzipPath: download.path, bytes: download.bytes, sha };
     } catch (error) {
       removeInflated(download.path);
@@ -314,10 +319,10 @@ async function pullReplica(ctx: PullContext, replica: string, head: Head): Promi
       staging = stageSavedBatch({ gzipPath: download.gzipPath }, item.key, { latest: ctx.db.joining() });
     } else {
       const response = item.body ? { status: 'ok' as const, body: item.body } : await getWhole(ctx.remote, item.key, item.bytes);
-      if (response.status !== 'ok') throw corrupt(item.key, 'listed in its head but missing');
+      if (response.status !== 'ok') throw missing(item);
       sha = sha256Hex(response.body);
       bytes = response.body.length;
-      if (item.sha256 !== undefined && sha !== item.sha256) throw corrupt(item.key, 'its bytes do not match the hash in the head');
+      checkHash(item, sha);
       staging = stageBatch(await openIfSealed(ctx, response.body, item.key), item.key, { latest: ctx.db.joining() });
     }
     handOff(); // with the file worker from here
