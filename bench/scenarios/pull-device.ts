@@ -1,8 +1,8 @@
 // The new device of scenario 3, alone in its process so its peak RSS is the
 // sync's: opens the database the parent prepared and syncs once. Its pull
-// ends with the last batch applied (the sync's last pull progress); what
-// follows is its push (its head, and an automatic snapshot once it holds
-// 100,000 changes).
+// ends when the device has joined: the last batch applied and the log's
+// indexes built (the sync's last pull or index progress). What follows is
+// its push (its head, and an automatic snapshot once it holds 100,000 changes).
 //   node --import tsx pull-device.ts <db file> <secrets file> <S3 options JSON>
 
 import { createS3Remote, type S3RemoteOptions } from '../../src/main/engine/remote';
@@ -22,6 +22,7 @@ const started = now();
 let pullSeconds = 0;
 let pullRequests = 0;
 let pullRssBytes = 0;
+let lastBatchSeconds = 0;
 const downloaded: string[] = [];
 const remote = {
   ...counted.remote,
@@ -29,8 +30,9 @@ const remote = {
   getToFile: (key: string, path: string) => (downloaded.push(key), counted.remote.getToFile!(key, path)),
 };
 const onProgress = (progress: SyncProgress) => {
-  if (progress.phase !== 'pull') return;
+  if (progress.phase === 'push') return;
   pullSeconds = seconds(started);
+  if (progress.phase === 'pull') lastBatchSeconds = pullSeconds;
   pullRequests = counted.counts.total;
   pullRssBytes = process.resourceUsage().maxRSS * 1024;
 };
@@ -42,6 +44,7 @@ device.db.close();
 if (report.problems.length > 0) throw new Error(`sync problems: ${JSON.stringify(report.problems)}`);
 const result: DeviceSyncResult = {
   seconds: pullSeconds,
+  lastBatchSeconds,
   syncSeconds,
   requests: pullRequests,
   syncRequests: report.requests,

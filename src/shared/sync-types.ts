@@ -68,9 +68,10 @@ export interface SyncRun {
 
 export interface SyncProgressNotice {
   databaseId: string;
-  phase: 'connecting' | 'pull' | 'push';
+  /** 'index': a device that just joined builds its change log's indexes (seconds for a million changes). */
+  phase: 'connecting' | 'pull' | 'index' | 'push';
   replica: string | null;
-  /** Changes done so far in this phase (for this replica when pulling). */
+  /** Changes done so far in this phase (for this replica when pulling; all it pulled when indexing). */
   done: number;
   total: number;
   /** Bytes transferred so far in this sync. */

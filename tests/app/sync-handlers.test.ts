@@ -148,6 +148,10 @@ describe('syncing two devices', () => {
 
     await waitIdle(desk); // the approval starts a sync that applies the laptop's changes
     expect(await noteTitles(desk)).toEqual(['From the laptop']);
+    // The desk joined with an empty log: after the last file, its progress says it indexes what came.
+    const phases = desk.received('sync.progress').map((p) => p.phase);
+    expect(phases.lastIndexOf('index')).toBeGreaterThan(phases.lastIndexOf('pull'));
+    expect(desk.received('sync.progress').filter((p) => p.phase === 'index').map((p) => [p.done, p.total])).toEqual([[0, 1], [1, 1]]);
     const decided = desk.received('sync.finished').at(-1)!;
     expect(decided).toMatchObject({ databaseId: desk.id, run: { trigger: 'decision', ok: true, summary: { pulled: 1 } }, status: { pendingReplicas: 0 } });
     expect(desk.received('commit').some((c) => c.source === 'remote' && c.tables.includes('notes'))).toBe(true);

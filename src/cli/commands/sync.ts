@@ -23,6 +23,10 @@ export const syncCommand: Command = {
         const now = Date.now();
         if (p.done < p.total && now - lastShown < 250) return;
         lastShown = now;
+        if (p.phase === 'index') {
+          if (p.done < p.total) out.progress(`Indexing the ${p.total.toLocaleString('en')} changes received`);
+          return;
+        }
         const what = p.phase === 'push' ? 'Pushing' : `Pulling from ${shortId(p.replica ?? '')}`;
         out.progress(`${what}: ${p.done.toLocaleString('en')} of ${p.total.toLocaleString('en')} changes`);
       };

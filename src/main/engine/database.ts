@@ -79,8 +79,12 @@ export interface TidemarkDatabase {
    * write (bulk-load.ts).
    */
   applyFile(file: ChangeFile, alongside?: (result: ApplyResult) => void): ApplyResult;
-  /** Ends a bulk load: builds the indexes it set aside and the rows left for the end. */
-  endBulkLoad(): void;
+  /**
+   * Ends a bulk load: builds the indexes it set aside and the rows left for
+   * the end (seconds for a million changes: `starting` hears how many changes
+   * that covers before it begins). Returns that count, null when no load was under way.
+   */
+  endBulkLoad(starting?: (changes: number) => void): number | null;
   /** Whether the next file would go in as a bulk load: a load is under way, or the log is empty. */
   joining(): boolean;
   /** Runs `work` in one transaction after a refresh, with remote changes applied through `apply`. */
@@ -159,6 +163,8 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
   // transaction that writes anything but files of changes, since every other
   // writer needs the indexes it set aside.
   let bulk: BulkLoad | null = null;
+  /** Changes the bulk load under way has taken in. */
+  let bulkChanges = 0;
   // While joining, a commit need not wait for the disk: after a power loss the
   // last files are pulled again (WAL keeps the database whole; SQLite's
   // synchronous = NORMAL). And with no index lookups a small page cache does:
@@ -300,7 +306,10 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
         sqlite.pragma(`zv_incoming.cache_size = -${INCOMING_CACHE_KIB}`);
         const { value } = inTransaction(
           () => {
-            if (!bulk && anyChange.get() === undefined) bulk = startBulkLoad(sqlite, hlc, remote);
+            if (!bulk && anyChange.get() === undefined) {
+              bulk = startBulkLoad(sqlite, hlc, remote);
+              bulkChanges = 0;
+            }
             const result = bulk ? bulk.append('zv_incoming', file.latest()) : mergeChunks(file.chunks());
             alongside?.(result);
             return result;
@@ -308,6 +317,7 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
           { keepBulk: true },
         );
         if (bulk) {
+          bulkChanges += value.applied;
           sqlite.pragma('synchronous = NORMAL');
           sqlite.pragma(`cache_size = -${BULK_CACHE_KIB}`);
         }
@@ -317,8 +327,12 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
         sqlite.prepare('DETACH DATABASE zv_incoming').run();
       }
     },
-    endBulkLoad() {
-      if (bulk) inTransaction(() => undefined);
+    endBulkLoad(starting) {
+      if (!bulk) return null;
+      const changes = bulkChanges;
+      starting?.(changes);
+      inTransaction(() => undefined);
+      return changes;
     },
     joining: () => bulk !== null || anyChange.get() === undefined,
     transaction: (work) => inTransaction(work).value,

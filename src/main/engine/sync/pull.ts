@@ -74,8 +74,17 @@ export async function pull(ctx: PullContext, listing: RemoteObject[]): Promise<P
   try {
     return await pullTrusted(ctx, listing);
   } finally {
-    ctx.db.endBulkLoad(); // a joining device builds its index once, here
+    finishJoining(ctx);
   }
+}
+
+/**
+ * A joining device builds the log's indexes once, here: seconds for a
+ * million changes, so the progress says so rather than sit on the last batch.
+ */
+function finishJoining(ctx: PullContext): void {
+  const indexed = ctx.db.endBulkLoad((changes) => ctx.onProgress({ phase: 'index', done: 0, total: changes, bytes: 0 }));
+  if (indexed !== null) ctx.onProgress({ phase: 'index', done: indexed, total: indexed, bytes: 0 });
 }
 
 async function pullTrusted(ctx: PullContext, listing: RemoteObject[]): Promise<PullResult> {

@@ -17,9 +17,10 @@ import { loadOrCreateKeys } from '../trust/keys';
 import { createDataKey, heldEpochs } from '../crypto/data-keys';
 
 export interface SyncProgress {
-  phase: 'push' | 'pull';
+  /** 'index': a joining device building its log's indexes after the last file it pulled. */
+  phase: 'push' | 'pull' | 'index';
   replica?: string;
-  /** Changes done so far in this phase (for this replica when pulling). */
+  /** Changes done so far in this phase (for this replica when pulling; all it pulled when indexing). */
   done: number;
   total: number;
   /** Bytes of the file just transferred. */

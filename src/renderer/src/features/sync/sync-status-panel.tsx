@@ -101,7 +101,9 @@ export function SyncStatusPanel({ status }: { status: SyncStatus }) {
 }
 
 function ProgressBar({ progress }: { progress: SyncProgressNotice }) {
-  const fraction = progress.total > 0 ? Math.min(1, progress.done / progress.total) : null;
+  // Indexing says nothing until it ends: a bar that moves, not one stuck at the start.
+  const measured = progress.total > 0 && !(progress.phase === 'index' && progress.done < progress.total);
+  const fraction = measured ? Math.min(1, progress.done / progress.total) : null;
   return (
     <div
       className={`progress${fraction === null ? ' indeterminate' : ''}`}
@@ -120,6 +122,7 @@ function describe(p: SyncProgressNotice, nameOf: (id: string) => string): string
   const bytes = p.bytes > 0 ? ` · ${formatBytes(p.bytes)}` : '';
   if (p.phase === 'connecting') return 'Comparing with the remote…';
   if (p.phase === 'pull') return `Pulling from ${p.replica ? nameOf(p.replica) : 'other devices'}: ${p.done.toLocaleString()} of ${p.total.toLocaleString()} changes${bytes}`;
+  if (p.phase === 'index') return `Indexing the ${p.total.toLocaleString()} changes received, for history and merges…`;
   return `Pushing ${p.done.toLocaleString()} of ${p.total.toLocaleString()} changes${bytes}`;
 }
 
