@@ -527,19 +527,34 @@ describe('a joining device loading files in bulk', () => {
     return { changes, files: [encodeBatch(changes.slice(0, 5), header).bytes, encodeBatch(changes.slice(5), header).bytes] };
   }
 
-  it('sets the indexes aside while it loads, and puts them back at the end', async () => {
+  it('sets the by-attribute index aside while it loads, and puts it back at the end', async () => {
     const { changes, files } = authorFiles();
     const db = freshReplica('joining');
     const first = await stageBatch(files[0]!, 'batches/0.db.gz');
     staged.push(first);
     expect(db.applyFile(first).applied).toBe(5);
-    expect(indexes(db)).toEqual([]);
+    expect(indexes(db)).toEqual(['ZV_CHANGE_by_table', 'ZV_CHANGE_by_transaction']);
     expect(marker(db)).toBe('joining');
     // Reading goes on during the load.
     expect(db.history({ limit: 100 }).entries).toHaveLength(5);
     await applyFiles(db, files.slice(1));
     expect(indexes(db)).toEqual(ALL_INDEXES);
     expect(dumpTable(db.sqlite, 'items', 'id')).toEqual(expectedRows(changes));
+  });
+
+  it('opening a join an older version left half done (all three indexes set aside) builds them all and every row', async () => {
+    const { changes, files } = authorFiles();
+    const db = freshReplica('joining');
+    const staged0 = await stageBatch(files[0]!, 'batches/0.db.gz');
+    staged.push(staged0);
+    db.applyFile(staged0);
+    db.sqlite.exec('DROP INDEX ZV_CHANGE_by_table; DROP INDEX ZV_CHANGE_by_transaction');
+    db.sqlite.close(); // dies mid-join
+    const reopened = fast(ws.open(db.path.slice(ws.dir.length + 1)));
+    expect(indexes(reopened)).toEqual(ALL_INDEXES);
+    expect(marker(reopened)).toBeUndefined();
+    await applyFiles(reopened, files.slice(1));
+    expect(dumpTable(reopened.sqlite, 'items', 'id')).toEqual(expectedRows(changes));
   });
 
   it('a write in the middle of a join ends the load first, and the later files take the careful path', async () => {

@@ -24,7 +24,7 @@ export const syncCommand: Command = {
         if (p.done < p.total && now - lastShown < 250) return;
         lastShown = now;
         if (p.phase === 'index') {
-          if (p.done < p.total) out.progress(`Indexing the ${p.total.toLocaleString('en')} changes received`);
+          if (p.done < p.total) out.progress(`Indexing the ${p.total.toLocaleString('en')} change${p.total === 1 ? '' : 's'} received`);
           return;
         }
         const what = p.phase === 'push' ? 'Pushing' : `Pulling from ${shortId(p.replica ?? '')}`;

@@ -3,24 +3,27 @@
 // ids that are random in most apps, cost more than the rest of applying a
 // change put together: 17.7 s of SQLite for a million changes with it, 7.0 s
 // without (docs/performance.md). So while the log fills from files:
-//  - the log's indexes are dropped (the other two cost 1-2 s more), and built
-//    once at the end by sorts, which SQLite spreads over a second thread;
+//  - that index is dropped, and built once at the end by a sort, which SQLite
+//    spreads over a second thread. The other two stay: their keys start with
+//    a table name or a transaction id, and ids grow, so rows go in mostly near
+//    their ends; kept up to date, they cost the main thread less than their sorts
+//    at the end, while it waits for the worker anyway (docs/performance.md);
 //  - the changes go in by one INSERT ... SELECT from the attached file;
 //  - an entity's row is written from the file that first brought it, which is
 //    exact: the log held nothing else of it. Entities a later file touches
-//    again are written from the log at the end, once the indexes are back.
+//    again are written from the log at the end, once the index is back.
 // No concurrent-edit inbox entries are made: this device held nothing, and no
 // one here saw either value (docs/decisions.md).
 //
-// A marker in ZV_METADATA stays set while the indexes are missing; opening a
-// database that still has it (a crash mid-join) rebuilds them and every row.
+// A marker in ZV_METADATA stays set while the index is missing; opening a
+// database that still has it (a crash mid-join) rebuilds it and every row.
 
 import type { Database } from 'better-sqlite3';
 import type { Hlc } from './hlc';
 import type { EntityToWrite, Materializer } from './materialize';
 import type { ApplyResult } from './merge';
 import { EntityHashSet } from './entity-hash-set';
-import { LOG_INDEXES, META, readMeta, writeMeta } from './schema';
+import { BY_ATTRIBUTE_INDEX, LOG_INDEXES, META, readMeta, writeMeta } from './schema';
 
 export interface BulkLoad {
   /**
@@ -28,7 +31,7 @@ export interface BulkLoad {
    * with their newest values there `entities` yields; inside the caller's transaction.
    */
   append(source: string, entities: Iterable<EntityToWrite>): ApplyResult;
-  /** Builds the indexes and the rows left for the end; inside the caller's transaction. */
+  /** Builds the index and the rows left for the end; inside the caller's transaction. */
   finish(): ApplyResult;
 }
 
@@ -40,9 +43,9 @@ export function emptyApplyResult(): ApplyResult {
   return { applied: 0, duplicates: 0, tables: new Set(), waiting: 0, warnings: [] };
 }
 
-/** Drops the log's indexes and starts a bulk load; inside the caller's transaction. */
+/** Drops the by-attribute index and starts a bulk load; inside the caller's transaction. */
 export function startBulkLoad(db: Database, hlc: Hlc, materializer: Materializer): BulkLoad {
-  for (const index of LOG_INDEXES) db.exec(`DROP INDEX IF EXISTS ${index.name}`);
+  db.exec(`DROP INDEX IF EXISTS ${BY_ATTRIBUTE_INDEX}`);
   writeMeta(db, META.bulkLoad, 'joining');
   // Entities some file brought. A file that fails keeps its entities here
   // (this is not rolled back), and so does a false "seen": either only sends
@@ -121,7 +124,7 @@ export function recoverBulkLoad(db: Database, materializer: Materializer): boole
   return true;
 }
 
-/** Builds whichever log indexes are missing; each is one sort, which SQLite may split with a helper thread. */
+/** Builds whichever log indexes are missing (an older version set all three aside); each is one sort, which SQLite may split with a helper thread. */
 function buildLogIndexes(db: Database): void {
   db.pragma('threads = 1');
   try {

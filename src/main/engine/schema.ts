@@ -18,8 +18,8 @@ CREATE TABLE IF NOT EXISTS ZV_CHANGE (
  * The log's own indexes. by_attribute serves latest-value lookups for merge
  * and entity timelines; keyed by entity ids (random in most apps), it is the
  * costly one to keep up. by_table serves per-table history, by_transaction
- * the push's read of our own changes. A joining device builds all three once
- * at the end, by sorts, instead of row by row (bulk-load.ts).
+ * the push's read of our own changes. A joining device builds by_attribute
+ * once at the end, by a sort, instead of row by row (bulk-load.ts).
  */
 export const BY_ATTRIBUTE_INDEX = 'ZV_CHANGE_by_attribute';
 export const CREATE_BY_ATTRIBUTE_INDEX = `CREATE INDEX IF NOT EXISTS ${BY_ATTRIBUTE_INDEX} ON ZV_CHANGE (entity_type, entity_id, attribute, id);`;

@@ -122,7 +122,7 @@ function describe(p: SyncProgressNotice, nameOf: (id: string) => string): string
   const bytes = p.bytes > 0 ? ` · ${formatBytes(p.bytes)}` : '';
   if (p.phase === 'connecting') return 'Comparing with the remote…';
   if (p.phase === 'pull') return `Pulling from ${p.replica ? nameOf(p.replica) : 'other devices'}: ${p.done.toLocaleString()} of ${p.total.toLocaleString()} changes${bytes}`;
-  if (p.phase === 'index') return `Indexing the ${p.total.toLocaleString()} changes received, for history and merges…`;
+  if (p.phase === 'index') return `Indexing the ${plural(p.total, 'change')} received, for history and merges…`;
   return `Pushing ${p.done.toLocaleString()} of ${p.total.toLocaleString()} changes${bytes}`;
 }
 
