@@ -171,6 +171,10 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
   // 65 MB less peak memory for a million changes, no slower. Both are put back
   // when the load ends.
   const durableSync = sqlite.pragma('synchronous', { simple: true }) as number;
+  const joinSettings = (joining: boolean) => {
+    sqlite.pragma(`synchronous = ${joining ? 'NORMAL' : durableSync}`);
+    sqlite.pragma(`cache_size = -${joining ? BULK_CACHE_KIB : ENGINE_CACHE_KIB}`);
+  };
   const hasPending = sqlite.prepare('SELECT 1 FROM ZV_PENDING LIMIT 1').pluck();
   const anyChange = sqlite.prepare('SELECT 1 FROM ZV_CHANGE LIMIT 1').pluck();
 
@@ -209,8 +213,7 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
     }
     const finished = ended as ApplyResult | null;
     if (finished) {
-      sqlite.pragma(`synchronous = ${durableSync}`);
-      sqlite.pragma(`cache_size = -${ENGINE_CACHE_KIB}`);
+      joinSettings(false);
       notify({ source: 'remote', changes: finished.tables.size, tables: [...finished.tables] });
     }
     if (captured > 0) notify({ source: 'local', changes: captured, tables: capturedTables });
@@ -300,6 +303,10 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
       return value;
     },
     applyFile(file, alongside) {
+      // A join's first file already goes in as the rest do: with the engine's
+      // page cache, that one file set a whole pull's peak memory.
+      const mayStartLoad = !bulk && anyChange.get() === undefined;
+      if (mayStartLoad) joinSettings(true);
       // ATTACH cannot run inside a transaction.
       sqlite.prepare('ATTACH DATABASE ? AS zv_incoming').run(file.path);
       try {
@@ -316,15 +323,12 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
           },
           { keepBulk: true },
         );
-        if (bulk) {
-          bulkChanges += value.applied;
-          sqlite.pragma('synchronous = NORMAL');
-          sqlite.pragma(`cache_size = -${BULK_CACHE_KIB}`);
-        }
+        if (bulk) bulkChanges += value.applied;
         notify({ source: 'remote', changes: value.applied, tables: [...value.tables] });
         return value;
       } finally {
         sqlite.prepare('DETACH DATABASE zv_incoming').run();
+        if (mayStartLoad && !bulk) joinSettings(false); // the file failed: no load began
       }
     },
     endBulkLoad(starting) {
