@@ -80,9 +80,9 @@ export interface TidemarkDatabase {
    */
   applyFile(file: ChangeFile, alongside?: (result: ApplyResult) => void): ApplyResult;
   /**
-   * Ends a bulk load: builds the indexes it set aside and the rows left for
-   * the end (seconds for a million changes: `starting` hears how many changes
-   * that covers before it begins). Returns that count, null when no load was under way.
+   * Ends a bulk load: builds the index it set aside and the rows left for the
+   * end (seconds for a million changes: `starting` hears how many changes the
+   * load took in before it begins). Returns that count, null when no load was under way.
    */
   endBulkLoad(starting?: (changes: number) => void): number | null;
   /** Whether the next file would go in as a bulk load: a load is under way, or the log is empty. */
