@@ -68,7 +68,7 @@ export interface SyncRun {
 
 export interface SyncProgressNotice {
   databaseId: string;
-  /** 'index': a device that just joined builds its change log's indexes (seconds for a million changes). */
+  /** 'index': a device that just joined builds its change log's by-attribute index (seconds for a million changes). */
   phase: 'connecting' | 'pull' | 'index' | 'push';
   replica: string | null;
   /** Changes done so far in this phase (for this replica when pulling; all it pulled when indexing). */

@@ -79,8 +79,9 @@ export async function pull(ctx: PullContext, listing: RemoteObject[]): Promise<P
 }
 
 /**
- * A joining device builds the log's indexes once, here: seconds for a
- * million changes, so the progress says so rather than sit on the last batch.
+ * A joining device builds the by-attribute index it set aside and the rows
+ * left for the end, once, here: seconds for a million changes, so the
+ * progress says so rather than sit on the last batch.
  */
 function finishJoining(ctx: PullContext): void {
   const indexed = ctx.db.endBulkLoad((changes) => ctx.onProgress({ phase: 'index', done: 0, total: changes, bytes: 0 }));

@@ -17,7 +17,7 @@ import { loadOrCreateKeys } from '../trust/keys';
 import { createDataKey, heldEpochs } from '../crypto/data-keys';
 
 export interface SyncProgress {
-  /** 'index': a joining device building its log's indexes after the last file it pulled. */
+  /** 'index': a joining device building its log's by-attribute index after the last file it pulled. */
   phase: 'push' | 'pull' | 'index';
   replica?: string;
   /** Changes done so far in this phase (for this replica when pulling; all it pulled when indexing). */
