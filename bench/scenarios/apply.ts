@@ -15,6 +15,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
+import { NEW_DATABASE_PAGE_SIZE } from '../../src/main/engine/database';
 import { createS3Remote, type S3RemoteOptions } from '../../src/main/engine/remote';
 import { decodeBatch, encodeBatch, MAX_BATCH_CHANGES } from '../../src/main/engine/sync/batch-file';
 import { syntheticChanges } from '../replicas';

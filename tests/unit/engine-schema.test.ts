@@ -99,6 +99,19 @@ describe('replica identity', () => {
     ws.open('a.db').close();
     expect(ws.shell('a.db').pragma('journal_mode', { simple: true })).toBe('wal');
   });
+
+  it('creates a new database with 8 KiB pages, which survive reopening', () => {
+    ws.open('a.db').close();
+    expect(ws.shell('a.db').pragma('page_size', { simple: true })).toBe(8192);
+    const again = ws.open('a.db');
+    again.sqlite.exec('CREATE TABLE notes (id TEXT PRIMARY KEY, body TEXT)');
+    again.track(['notes']);
+    again.write([{ op: 'put', table: 'notes', id: 'n1', values: { body: 'x' } }]);
+    again.close();
+    const shell = ws.shell('a.db');
+    expect(shell.pragma('page_size', { simple: true })).toBe(8192);
+    expect(shell.pragma('integrity_check', { simple: true })).toBe('ok');
+  });
 });
 
 describe('adopting an existing SQLite file', () => {
@@ -150,6 +163,15 @@ describe('adopting an existing SQLite file', () => {
     expect(db.tables().map((t) => t.name)).toEqual(['counters', 'loose', 'odd "name"; x']);
     db.close();
     expect(snapshot()).toEqual(before);
+  });
+
+  it("keeps the file's own page size: only a new, empty file gets the engine's", () => {
+    seed();
+    expect(ws.shell('app.db').pragma('page_size', { simple: true })).toBe(4096);
+    const db = ws.open('app.db');
+    db.track(['odd "name"; x']);
+    db.close();
+    expect(ws.shell('app.db').pragma('page_size', { simple: true })).toBe(4096);
   });
 
   it('keeps the rows identical when a table is tracked and the file reopened', () => {
