@@ -101,6 +101,7 @@ async function batchFiles(workDir: string): Promise<Buffer[]> {
 function rawInsert(file: string, files: readonly Buffer[]): number {
   const sqlite = new BetterSqlite3(file);
   try {
+    sqlite.pragma(`page_size = ${NEW_DATABASE_PAGE_SIZE}`); // as a database the engine creates
     sqlite.pragma('journal_mode = WAL');
     sqlite.exec(`CREATE TABLE raw_change (id TEXT, transaction_id TEXT, author TEXT, entity_type TEXT, entity_id TEXT,
       attribute TEXT, old_value TEXT, new_value TEXT)`);
