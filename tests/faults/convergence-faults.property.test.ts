@@ -121,11 +121,13 @@ const plan: Array<[RemoteKind, number]> = [
 ];
 // Shrinking replays a failing run many times; ask for it with TIDEMARK_FAULT_SHRINK=1.
 const shrink = process.env.TIDEMARK_FAULT_SHRINK === '1';
+// A failure's report names its seed and path: TIDEMARK_FAULT_SEED and TIDEMARK_FAULT_PATH replay it.
+const replay = process.env.TIDEMARK_FAULT_SEED ? { seed: Number(process.env.TIDEMARK_FAULT_SEED), path: process.env.TIDEMARK_FAULT_PATH } : {};
 
 describe.each(plan)('randomized convergence under faults, %s remote', (kind, numRuns) => {
   it(`failed calls, timeouts, lost answers and listings cut short: ${numRuns} seeds, zero divergence`, async () => {
     Object.assign(stats, { injected: 0, failedSyncs: 0, syncs: 0 });
-    await fc.assert(fc.asyncProperty(actions(fc.oneof(transient, cutShort)), (steps) => converges(kind, steps, ['list'])), { numRuns, endOnFailure: !shrink });
+    await fc.assert(fc.asyncProperty(actions(fc.oneof(transient, cutShort)), (steps) => converges(kind, steps, ['list'])), { numRuns, endOnFailure: !shrink, ...replay });
     if (process.env.TIDEMARK_FAULT_DEBUG) console.log(kind, stats);
     expect(stats.injected).toBeGreaterThan(numRuns);
     expect(stats.failedSyncs).toBeGreaterThan(0);
@@ -135,6 +137,6 @@ describe.each(plan)('randomized convergence under faults, %s remote', (kind, num
   // A batch GET cut short is read again at once; cut short twice, the replica waits
   // with the problem shown, and the next sync reads it again.
   it(`GET bodies cut short in transit too: ${numRuns} seeds, zero divergence`, async () => {
-    await fc.assert(fc.asyncProperty(actions(fc.oneof(transient, cutShort)), (steps) => converges(kind, steps, ['get'])), { numRuns, endOnFailure: !shrink });
+    await fc.assert(fc.asyncProperty(actions(fc.oneof(transient, cutShort)), (steps) => converges(kind, steps, ['get'])), { numRuns, endOnFailure: !shrink, ...replay });
   }, 300_000);
 });

@@ -3,6 +3,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWorkspace, type Workspace } from '../support/engine-fixtures';
+import { createFaultRemote, type RemoteCall } from '../support/fault-remote';
 import { createReplica, createSharedRemote, introduce, sync, dumpLog, dumpTable, failingRemote, type RemoteKind, type SharedRemote } from '../support/sync-fixtures';
 
 const kinds: RemoteKind[] = ['memory', 'folder', 's3'];
@@ -125,5 +126,30 @@ describe.each(kinds)('sync through a %s remote', (kind) => {
     const pull = await sync(b, shared.connect());
     expect(pull.pulled).toBe(350);
     expect(dumpTable(b)).toEqual(dumpTable(a));
+  });
+
+  it('a listing of batches cut short is listed again at once; cut short twice, the next sync finds the batches though the head has not changed', async () => {
+    const a = createReplica(workspace, 'a');
+    const b = createReplica(workspace, 'b');
+    const c = createReplica(workspace, 'c');
+    await introduce([{ db: a, remote: shared.connect() }, { db: b, remote: shared.connect() }, { db: c, remote: shared.connect() }]);
+    a.write(Array.from({ length: 70 }, (_, i) => ({ op: 'put' as const, table: 'notes', id: `n${String(i).padStart(3, '0')}`, values: { rank: i } })));
+    await sync(a, shared.connect(), { maxBatchChanges: 5 }); // 70 batches: more than a head lists
+    const batchListing = (call: RemoteCall) => call.operation === 'list' && call.key.startsWith('batches/');
+
+    const once = createFaultRemote(shared.connect(), [{ match: batchListing, fault: { kind: 'truncate', keep: 10 }, times: 1 }]);
+    const first = await sync(b, once);
+    expect(once.injected).toHaveLength(1);
+    expect(first.problems).toEqual([]);
+    expect(dumpTable(b)).toEqual(dumpTable(a));
+
+    const twice = createFaultRemote(shared.connect(), [{ match: batchListing, fault: { kind: 'truncate', keep: 10 }, times: 2 }]);
+    const cut = await sync(c, twice);
+    expect(twice.injected).toHaveLength(2);
+    expect(cut.problems.map((p) => p.message)).toEqual([expect.stringMatching(/batches between what we hold and its head are missing/)]);
+    expect(dumpTable(c)).toEqual([]);
+    const next = await sync(c, shared.connect()); // a's head is the same one
+    expect(next.problems).toEqual([]);
+    expect(dumpTable(c)).toEqual(dumpTable(a));
   });
 });

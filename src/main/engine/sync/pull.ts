@@ -400,12 +400,17 @@ async function planBatches(ctx: PullContext, replica: string, head: Head, positi
   if (covered) return after.map((b) => ({ key: descriptorKey(replica, b.file), sha256: b.sha256, count: b.count, bytes: b.bytes }));
 
   const prefix = `batches/${replica}/`;
-  const listed = await ctx.remote.list(prefix, { startAfter: position.last ? `${prefix}${position.last}` : undefined });
+  const nameOf = (key: string) => /^([0-9a-f-]{36})_([0-9a-f-]{36})\.db\.gz$/.exec(key.slice(prefix.length));
+  const listBatches = () => ctx.remote.list(prefix, { startAfter: position.last ? `${prefix}${position.last}` : undefined });
+  const reachesHead = (objects: readonly RemoteObject[]) => objects.some((object) => nameOf(object.key)?.[2] === head.last);
+  let listed = await listBatches();
+  // A listing can come back cut short in transit: once more at once, before anything is downloaded.
+  if (!reachesHead(listed)) listed = await listBatches();
   const plan: PlannedBatch[] = [];
   let chain = position.chain;
   let reached = false;
-  for (const object of listed) {
-    const name = /^([0-9a-f-]{36})_([0-9a-f-]{36})\.db\.gz$/.exec(object.key.slice(prefix.length));
+  for (const object of reachesHead(listed) ? listed : []) {
+    const name = nameOf(object.key);
     if (!name || head.last === null || name[2]! > head.last) continue;
     const response = await getWhole(ctx.remote, object.key, object.size);
     if (response.status !== 'ok') continue;
@@ -418,7 +423,15 @@ async function planBatches(ctx: PullContext, replica: string, head: Head, positi
     }
   }
   if (!reached) {
-    throw new TidemarkError({ kind: 'corrupt-file', file: prefix, reason: 'batches between what we hold and its head are missing', hint: 'They were cleaned up or lost; a snapshot of that replica bridges the gap.' });
+    // Not tied to the head: a listing cut short twice, or a file that was listed and then
+    // not there, may read whole at the next sync.
+    throw new TidemarkError({
+      kind: 'corrupt-file',
+      file: prefix,
+      reason: 'batches between what we hold and its head are missing',
+      hint: 'They are looked for again at the next sync. If this persists, they were cleaned up or lost: a snapshot of that replica bridges the gap.',
+      again: true,
+    });
   }
   if (chain !== head.chain) {
     throw new TidemarkError({
