@@ -403,13 +403,24 @@ async function planBatches(ctx: PullContext, replica: string, head: Head, positi
   const nameOf = (key: string) => /^([0-9a-f-]{36})_([0-9a-f-]{36})\.db\.gz$/.exec(key.slice(prefix.length));
   const listBatches = () => ctx.remote.list(prefix, { startAfter: position.last ? `${prefix}${position.last}` : undefined });
   const reachesHead = (objects: readonly RemoteObject[]) => objects.some((object) => nameOf(object.key)?.[2] === head.last);
+  // Not tied to the head: a listing cut short twice, or a file that was listed and then
+  // not there, may read whole at the next sync.
+  const missing = () =>
+    new TidemarkError({
+      kind: 'corrupt-file',
+      file: prefix,
+      reason: 'batches between what we hold and its head are missing',
+      hint: 'They are looked for again at the next sync. If this persists, they were cleaned up or lost: a snapshot of that replica bridges the gap.',
+      again: true,
+    });
   let listed = await listBatches();
   // A listing can come back cut short in transit: once more at once, before anything is downloaded.
   if (!reachesHead(listed)) listed = await listBatches();
+  if (!reachesHead(listed)) throw missing();
   const plan: PlannedBatch[] = [];
   let chain = position.chain;
   let reached = false;
-  for (const object of reachesHead(listed) ? listed : []) {
+  for (const object of listed) {
     const name = nameOf(object.key);
     if (!name || head.last === null || name[2]! > head.last) continue;
     const response = await getWhole(ctx.remote, object.key, object.size);
@@ -422,17 +433,7 @@ async function planBatches(ctx: PullContext, replica: string, head: Head, positi
       break;
     }
   }
-  if (!reached) {
-    // Not tied to the head: a listing cut short twice, or a file that was listed and then
-    // not there, may read whole at the next sync.
-    throw new TidemarkError({
-      kind: 'corrupt-file',
-      file: prefix,
-      reason: 'batches between what we hold and its head are missing',
-      hint: 'They are looked for again at the next sync. If this persists, they were cleaned up or lost: a snapshot of that replica bridges the gap.',
-      again: true,
-    });
-  }
+  if (!reached) throw missing();
   if (chain !== head.chain) {
     throw new TidemarkError({
       kind: 'corrupt-file',
