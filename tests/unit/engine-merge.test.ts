@@ -13,6 +13,7 @@ import type { Database } from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TidemarkDatabase } from '../../src/main/engine/database';
 import { createManualClock } from '../../src/main/engine/hlc';
+import type { ApplyResult } from '../../src/main/engine/merge';
 import type { Change } from '../../src/shared/types';
 import { createWorkspace, dumpTable, readChanges, type Workspace } from '../support/engine-fixtures';
 import { encodeBatch, stageBatch } from '../../src/main/engine/sync/batch-file';
@@ -463,6 +464,13 @@ describe('a joining device loading files in bulk', () => {
     return db;
   }
 
+  /** Stages the first of `files` (its newest values left to the applying thread) and applies it. */
+  async function applyFirstFile(db: TidemarkDatabase, files: Buffer[]): Promise<ApplyResult> {
+    const first = await stageBatch(files[0]!, 'batches/0.db.gz');
+    staged.push(first);
+    return db.applyFile(first);
+  }
+
   const indexes = (db: TidemarkDatabase) => db.sqlite.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'ZV_CHANGE_by%' ORDER BY name").pluck().all();
   const marker = (db: TidemarkDatabase) => db.sqlite.prepare("SELECT value FROM ZV_METADATA WHERE key = 'bulk_load'").pluck().get();
   const ALL_INDEXES = ['ZV_CHANGE_by_attribute', 'ZV_CHANGE_by_table', 'ZV_CHANGE_by_transaction'];
@@ -530,9 +538,7 @@ describe('a joining device loading files in bulk', () => {
   it('sets the by-attribute index aside while it loads, and puts it back at the end', async () => {
     const { changes, files } = authorFiles();
     const db = freshReplica('joining');
-    const first = await stageBatch(files[0]!, 'batches/0.db.gz');
-    staged.push(first);
-    expect(db.applyFile(first).applied).toBe(5);
+    expect((await applyFirstFile(db, files)).applied).toBe(5);
     expect(indexes(db)).toEqual(['ZV_CHANGE_by_table', 'ZV_CHANGE_by_transaction']);
     expect(marker(db)).toBe('joining');
     // Reading goes on during the load.
@@ -545,9 +551,7 @@ describe('a joining device loading files in bulk', () => {
   it('opening a join an older version left half done (all three indexes set aside) builds them all and every row', async () => {
     const { changes, files } = authorFiles();
     const db = freshReplica('joining');
-    const staged0 = await stageBatch(files[0]!, 'batches/0.db.gz');
-    staged.push(staged0);
-    db.applyFile(staged0);
+    await applyFirstFile(db, files);
     db.sqlite.exec('DROP INDEX ZV_CHANGE_by_table; DROP INDEX ZV_CHANGE_by_transaction');
     db.sqlite.close(); // dies mid-join
     const reopened = fast(ws.open(db.path.slice(ws.dir.length + 1)));
@@ -560,9 +564,7 @@ describe('a joining device loading files in bulk', () => {
   it('a write in the middle of a join ends the load first, and the later files take the careful path', async () => {
     const { changes, files } = authorFiles();
     const db = freshReplica('joining');
-    const first = await stageBatch(files[0]!, 'batches/0.db.gz');
-    staged.push(first);
-    db.applyFile(first);
+    await applyFirstFile(db, files);
     db.write([{ op: 'put', table: 'items', id: 'x', values: { b: 99 } }]);
     expect(indexes(db)).toEqual(ALL_INDEXES);
     expect(marker(db)).toBeUndefined();
@@ -576,9 +578,7 @@ describe('a joining device loading files in bulk', () => {
     const { changes, files } = authorFiles();
     const db = freshReplica('holding');
     db.write([{ op: 'put', table: 'items', id: 'mine', values: { a: 'here first' } }]);
-    const first = await stageBatch(files[0]!, 'batches/0.db.gz');
-    staged.push(first);
-    db.applyFile(first);
+    await applyFirstFile(db, files);
     expect(indexes(db)).toEqual(ALL_INDEXES);
     await applyFiles(db, files.slice(1));
     expect(dumpTable(db.sqlite, 'items', 'id')).toEqual(expectedRows([...readChanges(db.sqlite)]));
