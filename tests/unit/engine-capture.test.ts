@@ -312,12 +312,18 @@ describe('a first import of thousands of captured rows', () => {
   const ROWS = 5000; // more than a page of pending rows
   const indexes = () => shell.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'ZV_CHANGE_by%' ORDER BY name").pluck().all();
 
+  // Every kind of value a cell holds, in turn: the import must encode each as a row-by-row capture does.
+  const VALUES: unknown[] = [
+    null, 9007199254740993n, -9223372036854775808n, 1.0, 0.1, -2.5e-300, Infinity, -Infinity,
+    Buffer.from([0, 1, 2, 0xfe, 0xff]), Buffer.alloc(0), `say "hi" it's \\ /`, 'naïve ☃ 𝄞 日本\n\t\u0000end\u2028\u007f', '42', '',
+  ];
+
   /** The shell's import; `twist` runs in the middle of it. */
   function importRows(into: Database, twist: (sh: Database) => void): void {
-    const insert = into.prepare('INSERT INTO notes (id, title, n) VALUES (?, ?, ?)');
+    const insert = into.prepare('INSERT INTO notes (id, title, n, anything) VALUES (?, ?, ?, ?)');
     into.transaction(() => {
       for (let i = 0; i < ROWS; i++) {
-        insert.run(`n${i}`, `title ${i}`, i);
+        insert.run(`n${i}`, `title ${i}`, i, VALUES[i % VALUES.length]);
         if (i === ROWS / 2) twist(into);
       }
     })();
