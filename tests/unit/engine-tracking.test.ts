@@ -179,6 +179,51 @@ describe('tracking a table with rows', () => {
     expect(shell.prepare('SELECT count(DISTINCT entity_id) FROM ZV_CHANGE').pluck().get()).toBe(2500);
   });
 
+  it('records every kind of value, in key order, as when the log already holds changes of the table', () => {
+    // A table the log holds nothing of is recorded in one statement; one it holds
+    // changes of is recorded row by row. Both must make the same changes.
+    const VALUES: unknown[] = [
+      null, 9007199254740993n, -9223372036854775808n, 1.0, 0.1, -2.5e-300, Infinity, -Infinity,
+      Buffer.from([0, 1, 2, 0xfe, 0xff]), Buffer.alloc(0), `say "hi" it's \\ /`, 'naïve ☃ 𝄞 日本\n\t\u0000end\u2028\u007f', '42', '',
+    ];
+    const TABLE = 'CREATE TABLE notes (id TEXT PRIMARY KEY, title TEXT, "odd ""name""; x", n INTEGER)';
+    const fill = (sqlite: Database) => {
+      sqlite.exec(TABLE);
+      const insert = sqlite.prepare('INSERT INTO notes VALUES (?, ?, ?, ?)');
+      // Keys written out of order: changes follow the key.
+      for (let i = 0; i < 1500; i++) insert.run(`k${String((i * 7919) % 1500).padStart(4, '0')}`, `t${i}`, VALUES[i % VALUES.length], i);
+    };
+    const triples = (sqlite: Database) =>
+      sqlite.prepare("SELECT entity_id, attribute, old_value, new_value FROM ZV_CHANGE WHERE entity_id <> 'zz' ORDER BY id").raw(true).all();
+
+    const source = ws.open('source.db');
+    source.sqlite.exec(TABLE);
+    source.track(['notes']);
+    source.write([{ op: 'put', table: 'notes', id: 'zz', values: { n: 1 } }]);
+    const other = ws.open('other.db');
+    const otherShell = ws.shell('other.db');
+    fill(otherShell);
+    other.applyChanges(readChanges(ws.shell('source.db')));
+    expect(other.track(['notes'])).toEqual([{ table: 'notes', changes: 1500 * 3 }]);
+
+    fill(shell);
+    expect(db.track(['notes'])).toEqual([{ table: 'notes', changes: 1500 * 3 }]);
+    const recorded = triples(shell);
+    expect(recorded).toEqual(triples(otherShell));
+    expect(recorded.slice(0, 3)).toEqual([
+      ['k0000', 'title', null, '"t0"'],
+      ['k0000', 'odd "name"; x', null, 'null'],
+      ['k0000', 'n', null, '0'],
+    ]);
+    expect(shell.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'ZV_CHANGE_by%' ORDER BY name").pluck().all()).toEqual([
+      'ZV_CHANGE_by_attribute',
+      'ZV_CHANGE_by_table',
+      'ZV_CHANGE_by_transaction',
+    ]);
+    // And the log answers for an entity through the rebuilt index.
+    expect(db.history({ table: 'notes', entityId: 'k0001' }).entries.map((e) => e.attribute).sort()).toEqual(['n', 'odd "name"; x', 'title']);
+  });
+
   it('installs capture triggers only for the tracked table', () => {
     shell.exec('CREATE TABLE notes (id TEXT PRIMARY KEY, t TEXT); CREATE TABLE other (id TEXT PRIMARY KEY, t TEXT)');
     db.track(['notes']);

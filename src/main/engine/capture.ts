@@ -29,22 +29,22 @@ interface FlushStatements {
   dropTransaction: Statement;
   anyChange: Statement;
   anyButInserts: Statement;
-  importAll: Statement;
   repeatedAttribute: Statement;
   tablesInLog: Statement;
-  /** The clock importAll's ids come from, set for the flush under way. */
-  importClock: { hlc: Hlc | null };
 }
+
+/**
+ * The changes the loop in flushPending makes of new entities' inserts: one per
+ * pending row, in seq order, old value null, the value as encodeValue writes it.
+ */
+const IMPORT_ALL = `SELECT zv_next_change_id(), ?, entity_type, entity_id, attribute, NULL, zv_encode_value(new_raw)
+  FROM ZV_PENDING ORDER BY seq`;
 
 const statementsByDb = new WeakMap<Database, FlushStatements>();
 
 function statementsOf(db: Database): FlushStatements {
   let statements = statementsByDb.get(db);
   if (!statements) {
-    const importClock: { hlc: Hlc | null } = { hlc: null };
-    // For importAll only (directOnly: no trigger or view can call them).
-    db.function('zv_next_change_id', { deterministic: false, directOnly: true }, () => importClock.hlc!.next());
-    db.function('zv_encode_value', { deterministic: true, directOnly: true, safeIntegers: true }, (value: unknown) => encodeValue(value));
     statements = {
       // Raw rows with 64-bit integers: [seq, op, entity_type, entity_id, attribute, has_old, old_raw, new_raw].
       page: db
@@ -61,12 +61,6 @@ function statementsOf(db: Database): FlushStatements {
       dropTransaction: db.prepare('DELETE FROM ZV_TRANSACTION WHERE id = ?'),
       anyChange: db.prepare('SELECT 1 FROM ZV_CHANGE LIMIT 1'),
       anyButInserts: db.prepare("SELECT 1 FROM ZV_PENDING WHERE op <> 'insert' LIMIT 1"),
-      // The same changes the loop below makes of new entities' inserts: one per
-      // pending row, in seq order, old value null, the value as encodeValue writes it.
-      importAll: db.prepare(
-        `INSERT INTO ZV_CHANGE (id, transaction_id, entity_type, entity_id, attribute, old_value, new_value)
-         SELECT zv_next_change_id(), ?, entity_type, entity_id, attribute, NULL, zv_encode_value(new_raw) FROM ZV_PENDING ORDER BY seq`,
-      ),
       repeatedAttribute: db.prepare('SELECT 1 FROM ZV_CHANGE GROUP BY entity_type, entity_id, attribute HAVING count(*) > 1 LIMIT 1'),
       // Each table name once, by one index probe per name instead of a scan of the log.
       tablesInLog: db
@@ -76,7 +70,6 @@ function statementsOf(db: Database): FlushStatements {
            SELECT name FROM t WHERE name IS NOT NULL`,
         )
         .pluck(),
-      importClock,
     };
     statementsByDb.set(db, statements);
   }
@@ -106,7 +99,7 @@ export function flushPending(db: Database, log: ChangeLog, hlc: Hlc, author: str
   let imported: Set<string> | null = rows.length === PAGE && statements.anyChange.get() === undefined ? new Set() : null;
   if (imported) {
     db.exec(`DROP INDEX IF EXISTS ${BY_ATTRIBUTE_INDEX}`);
-    const changes = importInOneStatement(db, statements, hlc, transactionId);
+    const changes = importInOneStatement(db, statements, log, hlc, transactionId);
     if (changes > 0) {
       statements.clear.run();
       for (const table of statements.tablesInLog.all() as string[]) result.tables.add(table);
@@ -206,18 +199,16 @@ export function flushPending(db: Database, log: ChangeLog, hlc: Hlc, author: str
  * which then tells whether an entity was written twice; if one was, all of it
  * is undone and 0 returned, for the loop to decide row by row.
  */
-function importInOneStatement(db: Database, statements: FlushStatements, hlc: Hlc, transactionId: string): number {
+function importInOneStatement(db: Database, statements: FlushStatements, log: ChangeLog, hlc: Hlc, transactionId: string): number {
   if (statements.anyButInserts.get() !== undefined) return 0;
   db.exec('SAVEPOINT zv_import');
-  statements.importClock.hlc = hlc;
   let keep = false;
   try {
-    const { changes } = statements.importAll.run(transactionId);
+    const changes = log.insertSelected(IMPORT_ALL, [transactionId], hlc);
     db.exec(CREATE_BY_ATTRIBUTE_INDEX);
     keep = statements.repeatedAttribute.get() === undefined;
     return keep ? changes : 0;
   } finally {
-    statements.importClock.hlc = null;
     // Not in a transaction any more: SQLite rolled all of it back on an error.
     if (db.inTransaction) db.exec(keep ? 'RELEASE zv_import' : 'ROLLBACK TO zv_import; RELEASE zv_import');
   }

@@ -8,6 +8,8 @@
 
 import type { Database, Statement } from 'better-sqlite3';
 import type { Change } from '../../shared/types';
+import type { Hlc } from './hlc';
+import { encodeValue } from './values';
 
 export interface LatestValue {
   attribute: string;
@@ -29,6 +31,13 @@ export interface ChangeLog {
   knownEntities(entityType: string, entityIds: readonly string[]): boolean[];
   /** A queue that writes changes many rows per statement; flush it before reading what it touched. */
   writer(): ChangeWriter;
+  /**
+   * Inserts the rows of `select` (id, transaction_id, entity_type, entity_id,
+   * attribute, old_value, new_value) inside SQLite, none read into JavaScript.
+   * It may call zv_next_change_id(), the next id of `hlc`, and
+   * zv_encode_value(x), encodeValue. Returns the rows inserted.
+   */
+  insertSelected(select: string, params: readonly unknown[], hlc: Hlc): number;
   maxId(): string | null;
   authorOf(transactionId: string): string | undefined;
 }
@@ -108,6 +117,28 @@ export function createChangeLog(db: Database): ChangeLog {
   const maxTransaction = db.prepare('SELECT max(id) FROM ZV_TRANSACTION').pluck();
   const authorOf = db.prepare('SELECT author FROM ZV_TRANSACTION WHERE id = ?').pluck();
   const insertedIds = db.prepare('SELECT id FROM ZV_CHANGE WHERE rowid > ? AND rowid <= ?').pluck();
+
+  // For insertSelected only (directOnly: no trigger or view can call them).
+  let selectClock: Hlc | null = null;
+  db.function('zv_next_change_id', { deterministic: false, directOnly: true }, () => {
+    if (!selectClock) throw new Error('zv_next_change_id() outside insertSelected');
+    return selectClock.next();
+  });
+  db.function('zv_encode_value', { deterministic: true, directOnly: true, safeIntegers: true }, (value: unknown) => encodeValue(value));
+  const selectInserts = new Map<string, Statement>();
+  const insertSelected = (select: string, params: readonly unknown[], hlc: Hlc): number => {
+    let statement = selectInserts.get(select);
+    if (!statement) {
+      statement = db.prepare(`INSERT INTO ZV_CHANGE (id, transaction_id, entity_type, entity_id, attribute, old_value, new_value) ${select}`);
+      selectInserts.set(select, statement);
+    }
+    selectClock = hlc;
+    try {
+      return statement.run(...params).changes;
+    } finally {
+      selectClock = null;
+    }
+  };
 
   // Multi-row inserts, one statement per power of two up to ROWS_PER_STATEMENT.
   const multiInserts = new Map<number, { statement: Statement; args: unknown[] }>();
@@ -210,6 +241,7 @@ export function createChangeLog(db: Database): ChangeLog {
       return known;
     },
     writer,
+    insertSelected,
     maxId: () => {
       const a = maxChange.get() as string | null;
       const b = maxTransaction.get() as string | null;
