@@ -125,13 +125,9 @@ export function createChangeLog(db: Database): ChangeLog {
     return selectClock.next();
   });
   db.function('zv_encode_value', { deterministic: true, directOnly: true, safeIntegers: true }, (value: unknown) => encodeValue(value));
-  const selectInserts = new Map<string, Statement>();
+  // Prepared per call: each writes thousands of rows or more, and a tracked table's statement names its columns.
   const insertSelected = (select: string, params: readonly unknown[], hlc: Hlc): number => {
-    let statement = selectInserts.get(select);
-    if (!statement) {
-      statement = db.prepare(`INSERT INTO ZV_CHANGE (id, transaction_id, entity_type, entity_id, attribute, old_value, new_value) ${select}`);
-      selectInserts.set(select, statement);
-    }
+    const statement = db.prepare(`INSERT INTO ZV_CHANGE (id, transaction_id, entity_type, entity_id, attribute, old_value, new_value) ${select}`);
     selectClock = hlc;
     try {
       return statement.run(...params).changes;
