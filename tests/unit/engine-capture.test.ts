@@ -358,4 +358,35 @@ describe('a first import of thousands of captured rows', () => {
     expect(indexes()).toEqual(['ZV_CHANGE_by_attribute', 'ZV_CHANGE_by_table', 'ZV_CHANGE_by_transaction']);
     expect(pendingCount()).toBe(0);
   });
+
+  it('imports two tables at once, one of them key-only, and tells listeners about both', () => {
+    const createTags = (sqlite: Database) => sqlite.exec('CREATE TABLE tags (name TEXT PRIMARY KEY)');
+    const write = (sh: Database) => {
+      const note = sh.prepare('INSERT INTO notes (id, title) VALUES (?, ?)');
+      const tag = sh.prepare('INSERT INTO tags (name) VALUES (?)');
+      sh.transaction(() => {
+        for (let i = 0; i < 3000; i++) {
+          note.run(`n${i}`, `title ${i}`);
+          tag.run(`tag ${i}`);
+        }
+      })();
+    };
+    const other = ws.open('other.db');
+    other.sqlite.exec('CREATE TABLE notes (id TEXT PRIMARY KEY, title TEXT, body TEXT, n INTEGER, r REAL, data BLOB, anything)');
+    createTags(other.sqlite);
+    other.track([TABLE, 'tags']);
+    other.write([{ op: 'put', table: TABLE, id: 'before', values: { title: 'held' } }]);
+    write(ws.shell('other.db'));
+    other.refresh();
+
+    createTags(db.sqlite);
+    db.track(['tags']);
+    const events: Array<{ source: string; changes: number; tables: string[] }> = [];
+    db.onCommit((event) => events.push(event));
+    write(shell);
+    expect(db.refresh()).toBe(3000 * 6 + 3000); // six columns of notes, _deleted of tags
+    expect(triples(db.sqlite)).toEqual(triples(other.sqlite));
+    expect(changesOf('tag 5', 'tags')).toEqual([['_deleted', null, '0']]);
+    expect(events).toEqual([{ source: 'local', changes: 3000 * 7, tables: ['notes', 'tags'] }]);
+  });
 });
