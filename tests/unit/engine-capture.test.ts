@@ -277,6 +277,23 @@ describe('odd table and column names', () => {
   });
 });
 
+describe('a table wider than a compound SELECT allows (500 terms)', () => {
+  it('is tracked, and an update of two of its 600 columns is captured as two changes', () => {
+    const columns = Array.from({ length: 600 }, (_, i) => `c${i}`);
+    db.sqlite.exec(`CREATE TABLE wide (id TEXT PRIMARY KEY, ${columns.join(', ')})`);
+    db.track(['wide']);
+    shell.prepare(`INSERT INTO wide (id, ${columns.join(', ')}) VALUES (?, ${columns.map(() => '?').join(', ')})`).run('w', ...columns.map((_, i) => BigInt(i)));
+    shell.exec("UPDATE wide SET c3 = 'three', c550 = NULL WHERE id = 'w'");
+    expect(db.refresh()).toBe(602);
+    expect(changesOf('w', 'wide').slice(598)).toEqual([
+      ['c598', null, '598'],
+      ['c599', null, '599'],
+      ['c3', '3', '"three"'],
+      ['c550', '550', 'null'],
+    ]);
+  });
+});
+
 describe('applying remote changes', () => {
   it('is not captured again: nothing pending, no new changes by this replica', () => {
     const author = ws.open('b.db');

@@ -8,6 +8,9 @@ import { quoteIdent, quoteLiteral, type TableShape } from './tables';
 
 const KINDS = ['insert', 'update', 'rekey', 'delete'] as const;
 
+/** Columns the update trigger compares in one INSERT ... SELECT ... UNION ALL (SQLite allows 500 terms). */
+const COLUMNS_PER_INSERT = 250;
+
 export function triggerName(table: string, kind: (typeof KINDS)[number]): string {
   return `ZV_capture_${table}_${kind}`;
 }
@@ -35,17 +38,20 @@ export function installTriggers(db: Database, shape: TableShape): void {
 END`);
 
   if (shape.columns.length > 0) {
-    const changed = shape.columns
-      .map((c) => {
-        const column = quoteIdent(c);
-        return `SELECT 'update', ${type}, CAST(NEW.${pk} AS TEXT), ${quoteLiteral(c)}, 1, OLD.${column}, NEW.${column}
+    const changed = shape.columns.map((c) => {
+      const column = quoteIdent(c);
+      return `SELECT 'update', ${type}, CAST(NEW.${pk} AS TEXT), ${quoteLiteral(c)}, 1, OLD.${column}, NEW.${column}
     WHERE OLD.${column} IS NOT NEW.${column} OR typeof(OLD.${column}) IS NOT typeof(NEW.${column})`;
-      })
-      .join('\n    UNION ALL ');
+    });
+    // A compound SELECT stops at 500 terms and a table may have 2,000 columns:
+    // wider tables get one INSERT per COLUMNS_PER_INSERT columns.
+    const inserts: string[] = [];
+    for (let i = 0; i < changed.length; i += COLUMNS_PER_INSERT) {
+      inserts.push(`${pending}\n    ${changed.slice(i, i + COLUMNS_PER_INSERT).join('\n    UNION ALL ')};`);
+    }
     db.exec(`CREATE TRIGGER ${quoteIdent(triggerName(shape.name, 'update'))} AFTER UPDATE ON ${table}
   WHEN OLD.${pk} IS NEW.${pk} AND ${guard} BEGIN
-  ${pending}
-    ${changed};
+  ${inserts.join('\n  ')}
 END`);
   }
 
