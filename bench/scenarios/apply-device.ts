@@ -1,6 +1,6 @@
 // A replica of scenario 2, alone in its process: applies batch files from
 // disk the way pull.ts does (stageBatch + db.applyFile, one transaction per
-// file, the next file unpacked while one is applied), and reports the time and peak RSS.
+// file, the next files unpacked while one is applied), and reports the time and peak RSS.
 //   join:    a fresh replica, as a device joining the dataset (bulk load)
 //   holding: a replica that already holds a change of its own (every change
 //            takes the careful path: conflict checks, rows read back)
@@ -9,7 +9,8 @@
 import { readFile } from 'node:fs/promises';
 import { openDatabase } from '../../src/main/engine/database';
 import { stageBatch } from '../../src/main/engine/sync/batch-file';
-import { oneAhead } from '../../src/main/engine/sync/one-ahead';
+import { ahead } from '../../src/main/engine/sync/ahead';
+import { FILES_AHEAD } from '../../src/main/engine/sync/pull';
 import { NOTES_TABLE, timeAsync } from '../support';
 import type { ApplyRun } from './apply';
 
@@ -23,8 +24,8 @@ if (mode === 'holding') db.write([{ op: 'put', table: 'notes', id: 'held-here', 
 const startRssBytes = process.resourceUsage().maxRSS * 1024;
 let applied = 0;
 const { seconds } = await timeAsync(async () => {
-  // As pull.ts does: the next file is read and unpacked while one is applied.
-  for await (const batch of oneAhead(paths, async (path, handOff) => {
+  // As pull.ts does: the next files are read and unpacked while one is applied.
+  for await (const batch of ahead(paths, FILES_AHEAD, async (path, handOff) => {
     const staging = stageBatch(await readFile(path), path, { latest: db.joining() });
     handOff();
     return staging;

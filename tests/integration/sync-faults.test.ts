@@ -96,6 +96,31 @@ describe('damaged files on a folder remote', () => {
     expect(dumpTable(c)).toHaveLength(2); // c pulled a's batch before it was damaged
   });
 
+  it("a damaged batch in the middle stops that replica at it; every replica's batches go through one pipeline, and the others' all arrive", async () => {
+    const a = createReplica(workspace, 'a');
+    const b = createReplica(workspace, 'b');
+    const c = createReplica(workspace, 'c');
+    await introduce([a, b, c].map((db) => ({ db, remote: shared.connect() })));
+    for (const [db, ids] of [
+      [a, ['a1', 'a2', 'a3']],
+      [c, ['c1', 'c2']],
+    ] as const) {
+      for (const id of ids) {
+        db.write([{ op: 'put', table: 'notes', id, values: { title: id } }]);
+        await sync(db, shared.connect());
+      }
+    }
+    const batches = await shared.raw.list(`batches/${a.uuid}/`);
+    expect(batches).toHaveLength(3);
+    await replaceObject(batches[1]!.key, Buffer.from('not a batch'));
+
+    const report = await sync(b, shared.connect());
+    expect(report.problems.map((p) => [p.replica, p.message])).toEqual([[a.uuid, expect.stringMatching(/damaged/)]]);
+    // a's first batch went in; its second stopped it, so its third waited; c's both arrived.
+    expect(dumpTable(b).map((r) => r.split(' ')[0])).toEqual(['id=t:"a1"', 'id=t:"c1"', 'id=t:"c2"']);
+    expect(report.pulled).toBe(dumpLog(b).filter((line) => !line.includes(b.uuid)).length);
+  });
+
   it('a head that is not JSON quarantines that replica only', async () => {
     const { a, b } = await twoReplicas();
     await replaceObject(`replicas/${a.uuid}.json`, Buffer.from('{ not json'));
