@@ -4,18 +4,22 @@
 //   join:    a fresh replica, as a device joining the dataset (bulk load)
 //   holding: a replica that already holds a change of its own (every change
 //            takes the careful path: conflict checks, rows read back)
-//   node --import tsx apply-device.ts <db file> join|holding <batch file>...
+//   node --import tsx apply-device.ts <db file> join|holding <batch file>:<its changes>...
 
 import { readFile } from 'node:fs/promises';
 import { openDatabase } from '../../src/main/engine/database';
 import { stageBatch } from '../../src/main/engine/sync/batch-file';
 import { ahead } from '../../src/main/engine/sync/ahead';
-import { FILES_AHEAD } from '../../src/main/engine/sync/pull';
+import { CHANGES_AHEAD } from '../../src/main/engine/sync/pull';
 import { NOTES_TABLE, timeAsync } from '../support';
 import type { ApplyRun } from './apply';
 
-const [file, mode, ...paths] = process.argv.slice(2);
-if (!file || (mode !== 'join' && mode !== 'holding')) throw new Error('usage: apply-device.ts <db> join|holding <files>');
+const [file, mode, ...batches] = process.argv.slice(2);
+if (!file || (mode !== 'join' && mode !== 'holding')) throw new Error('usage: apply-device.ts <db> join|holding <file:count>...');
+const files = batches.map((batch) => {
+  const at = batch.lastIndexOf(':');
+  return { path: batch.slice(0, at), count: Number(batch.slice(at + 1)) };
+});
 
 const db = openDatabase(file, { create: true, name: 'apply' });
 db.sqlite.exec(NOTES_TABLE);
@@ -25,7 +29,7 @@ const startRssBytes = process.resourceUsage().maxRSS * 1024;
 let applied = 0;
 const { seconds } = await timeAsync(async () => {
   // As pull.ts does: the next files are read and unpacked while one is applied.
-  for await (const batch of ahead(paths, FILES_AHEAD, async (path, handOff) => {
+  for await (const batch of ahead(files, { budget: CHANGES_AHEAD, weight: ({ count }) => count }, async ({ path }, handOff) => {
     const staging = stageBatch(await readFile(path), path, { latest: db.joining() });
     handOff();
     return staging;

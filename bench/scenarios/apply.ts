@@ -38,12 +38,15 @@ export async function run(workDir: string): Promise<Figure[]> {
     writeFileSync(path, bytes);
     return path;
   });
-  const total = files.reduce((n, bytes, i) => n + decodeBatch(bytes, paths[i]!).meta.count, 0);
+  // Each file as path:count, the count a head lists: the pipeline's budget (pull.ts CHANGES_AHEAD) reads it.
+  const counts = files.map((bytes, i) => decodeBatch(bytes, paths[i]!).meta.count);
+  const total = counts.reduce((n, count) => n + count, 0);
+  const batches = paths.map((path, i) => `${path}:${counts[i]}`);
   const baselineSeconds = rawInsert(join(workDir, 'apply-raw.db'), files);
   files.length = 0;
 
-  const joining = await applyInChild(join(workDir, 'apply-join.db'), 'join', paths);
-  const holding = await applyInChild(join(workDir, 'apply-holding.db'), 'holding', paths);
+  const joining = await applyInChild(join(workDir, 'apply-join.db'), 'join', batches);
+  const holding = await applyInChild(join(workDir, 'apply-holding.db'), 'holding', batches);
   for (const result of [joining, holding]) if (result.applied !== total) throw new Error(`applied ${result.applied} of ${total}`);
 
   const label = `${total.toLocaleString('en-US')} changes from ${paths.length} batch files`;
@@ -119,11 +122,11 @@ function rawInsert(file: string, files: readonly Buffer[]): number {
   }
 }
 
-function applyInChild(file: string, mode: 'join' | 'holding', paths: string[]): Promise<ApplyRun> {
+function applyInChild(file: string, mode: 'join' | 'holding', batches: string[]): Promise<ApplyRun> {
   const script = fileURLToPath(new URL('./apply-device.ts', import.meta.url));
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, `--cpu-prof-name=apply-${mode}.cpuprofile`] : [];
   return new Promise((resolve, reject) => {
-    const child = fork(script, [file, mode, ...paths], { execArgv: ['--import', 'tsx', ...profile] });
+    const child = fork(script, [file, mode, ...batches], { execArgv: ['--import', 'tsx', ...profile] });
     let result: ApplyRun | undefined;
     child.on('message', (message) => {
       result = message as ApplyRun;

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { ahead, type HandOff } from '../../src/main/engine/sync/ahead';
 
-/** Items that log when they start, are handed off and are closed; `fail` rejects that one. */
+/** Items are their own weight (a batch's changes); each logs when it starts, is handed off and is closed; `fail` rejects. */
 function recorder(fail?: number) {
   const events: string[] = [];
   const start = async (item: number, handOff: HandOff) => {
@@ -19,54 +19,66 @@ function recorder(fail?: number) {
   return { events, start };
 }
 
+const budget = { budget: 150, weight: (item: number) => Math.floor(item / 10) * 10 };
+
 describe('ahead', () => {
-  it('starts the next files one after another, each once the one before is handed off, `depth` ahead', async () => {
+  it('full batches: only the next one is started ahead, once the one before is handed off', async () => {
     const { events, start } = recorder();
     const seen: string[][] = [];
-    for await (const got of ahead([0, 1, 2, 3, 4], 2, start)) {
+    for await (const got of ahead([100, 101, 102, 103], budget, start)) {
       seen.push(events.splice(0));
       got.close();
     }
-    expect(seen[0]).toEqual(['start 0', 'handed 0', 'start 1', 'handed 1', 'start 2', 'handed 2']);
-    expect(seen[1]).toEqual(['close 0', 'start 3', 'handed 3']);
-    expect(seen[2]).toEqual(['close 1', 'start 4', 'handed 4']);
-    expect(seen[3]).toEqual(['close 2']);
-    expect(seen[4]).toEqual(['close 3']);
+    expect(seen).toEqual([
+      ['start 100', 'handed 100', 'start 101', 'handed 101'],
+      ['close 100', 'start 102', 'handed 102'],
+      ['close 101', 'start 103', 'handed 103'],
+      ['close 102'],
+    ]);
   });
 
-  it('one ahead starts only the next file', async () => {
+  it('after a small batch the next full one starts too, so the worker is never left with only the small one', async () => {
     const { events, start } = recorder();
-    const iterator = ahead([0, 1, 2], 1, start);
-    const first = await iterator.next();
-    expect(events).toEqual(['start 0', 'handed 0', 'start 1', 'handed 1']);
-    (first.value as { close(): void }).close();
-    await iterator.return(undefined);
+    const seen: string[][] = [];
+    for await (const got of ahead([100, 101, 30, 102, 103, 31, 32], budget, start)) {
+      seen.push(events.splice(0));
+      got.close();
+    }
+    expect(seen).toEqual([
+      ['start 100', 'handed 100', 'start 101', 'handed 101', 'start 30', 'handed 30'], // 100 + 30 fit in 150
+      ['close 100', 'start 102', 'handed 102'], // the small one is not all the worker has
+      ['close 101'],
+      ['close 30', 'start 103', 'handed 103', 'start 31', 'handed 31'],
+      ['close 102', 'start 32', 'handed 32'],
+      ['close 103'],
+      ['close 31'],
+    ]);
   });
 
   it('closes the files it started when the caller stops early', async () => {
     const { events, start } = recorder();
-    for await (const got of ahead([0, 1, 2, 3, 4], 2, start)) {
+    for await (const got of ahead([30, 31, 32, 100, 101], budget, start)) {
       got.close();
       break;
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(events.filter((e) => e.startsWith('close')).sort()).toEqual(['close 0', 'close 1', 'close 2']);
-    expect(events).not.toContain('start 3');
+    expect(events.filter((e) => e.startsWith('close')).sort()).toEqual(['close 30', 'close 31', 'close 32']);
+    expect(events).not.toContain('start 100');
   });
 
   it('a file that fails throws when it is reached, after the ones before it, and closes the ones after', async () => {
-    const { events, start } = recorder(1);
+    const { events, start } = recorder(31);
     const yielded: number[] = [];
     await expect(
       (async () => {
-        for await (const got of ahead([0, 1, 2, 3], 2, start)) {
+        for await (const got of ahead([30, 31, 32, 33], budget, start)) {
           yielded.push(got.item);
           got.close();
         }
       })(),
-    ).rejects.toThrow('item 1 failed');
+    ).rejects.toThrow('item 31 failed');
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(yielded).toEqual([0]);
-    expect(events).toContain('close 2');
+    expect(yielded).toEqual([30]);
+    expect(events).toContain('close 32');
   });
 });

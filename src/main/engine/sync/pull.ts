@@ -7,7 +7,7 @@
 import { describeError, TidemarkError } from '../../../shared/errors';
 import type { TidemarkDatabase } from '../database';
 import type { Remote, RemoteObject } from '../remote/remote';
-import { stageBatch, stageSavedBatch, type StagedBatch } from './batch-file';
+import { MAX_BATCH_CHANGES, stageBatch, stageSavedBatch, type StagedBatch } from './batch-file';
 import { newDownloadPath, removeInflated } from './change-file';
 import { ahead, type HandOff } from './ahead';
 import { applySnapshot } from './snapshot';
@@ -307,11 +307,12 @@ interface ReplicaPull extends ReplicaPulled {
 }
 
 /**
- * Files handed to the file worker ahead of the one being applied (ahead.ts).
- * With one, this thread waited for the worker after every small file and at
- * every replica's first file: about 1.1 s of a million changes in 12 files.
+ * Changes handed to the file worker ahead of the batch being applied
+ * (ahead.ts): the next batch always, and those after it while they add up to
+ * one and a half full batches, so a small batch or a replica's last one is
+ * never all the worker has ahead.
  */
-export const FILES_AHEAD = 2;
+export const CHANGES_AHEAD = (MAX_BATCH_CHANGES * 3) / 2;
 
 /**
  * Pulls the batches of each replica after what we hold, in order, each
@@ -377,7 +378,7 @@ async function applyPlanned(ctx: PullContext, pulls: readonly ReplicaPull[]): Pr
       return { pull, error, close: () => undefined };
     }
   };
-  for await (const fetched of ahead(items, FILES_AHEAD, fetch)) {
+  for await (const fetched of ahead(items, { budget: CHANGES_AHEAD, weight: ({ batch }) => batch.count ?? MAX_BATCH_CHANGES }, fetch)) {
     const { pull, got } = fetched;
     try {
       if (pull.done) continue;
