@@ -358,6 +358,11 @@ function endWith(pull: ReplicaPull, error: unknown): void {
   pull.done = true;
 }
 
+/** A file of a replica's that is wrong as it stands on the remote: only that replica can mend it. */
+function pushAgain(file: string, reason: string): TidemarkError {
+  return new TidemarkError({ kind: 'corrupt-file', file, reason, hint: 'That replica must push again; its changes wait until then.' });
+}
+
 /** Faults that stop one replica's pull, not the others'. */
 function isReplicaLevel(error: unknown): boolean {
   return error instanceof MissingDataKey || (error instanceof TidemarkError && isReplicaFault(error));
@@ -365,8 +370,6 @@ function isReplicaLevel(error: unknown): boolean {
 
 /** Fetches and applies the planned batches of `pulls` in one pipeline, then checks each replica reached its head. */
 async function applyPlanned(ctx: PullContext, pulls: readonly ReplicaPull[]): Promise<void> {
-  const corrupt = (file: string, reason: string) =>
-    new TidemarkError({ kind: 'corrupt-file', file, reason, hint: 'That replica must push again; its changes wait until then.' });
   const items = pulls.flatMap((pull) => pull.plan.map((batch) => ({ pull, batch })));
   type Fetched = { pull: ReplicaPull; got?: Awaited<ReturnType<typeof fetchBatch>>; error?: unknown; close(): void };
   const fetch = async ({ pull, batch }: (typeof items)[number], handOff: HandOff): Promise<Fetched> => {
@@ -401,9 +404,9 @@ async function applyPlanned(ctx: PullContext, pulls: readonly ReplicaPull[]): Pr
     if (pull.error !== undefined) continue;
     const { replica, position, head } = pull;
     if (position.last === head.last && position.chain !== head.chain) {
-      endWith(pull, corrupt(`replicas/${replica}.json`, 'its batch chain does not match the batches it lists'));
+      endWith(pull, pushAgain(`replicas/${replica}.json`, 'its batch chain does not match the batches it lists'));
     } else if (position.last !== head.last) {
-      endWith(pull, corrupt(`batches/${replica}/`, 'batches between what we hold and its head are missing'));
+      endWith(pull, pushAgain(`batches/${replica}/`, 'batches between what we hold and its head are missing'));
     }
   }
 }
@@ -416,7 +419,7 @@ async function applyPlanned(ctx: PullContext, pulls: readonly ReplicaPull[]): Pr
  * is opened in memory.
  */
 async function fetchBatch(ctx: PullContext, item: PlannedBatch, handOff: HandOff) {
-  const corrupt = (reason: string) => new TidemarkError({ kind: 'corrupt-file', file: item.key, reason, hint: 'That replica must push again; its changes wait until then.' });
+  const corrupt = (reason: string) => pushAgain(item.key, reason);
   const missing = () => corrupt('listed in its head but missing');
   /** Throws when a batch's bytes are not the ones its head names. */
   const checkHash = (sha: string) => {
@@ -454,7 +457,7 @@ async function fetchBatch(ctx: PullContext, item: PlannedBatch, handOff: HandOff
 
 /** Checks a batch against the chain and the clock, and applies it with our new position; null when it is beyond the head. */
 function applyBatch(ctx: PullContext, replica: string, row: ReplicaRow, batch: StagedBatch, position: Position, head: Head, sha: string, key: string): Position | null {
-  const corrupt = (reason: string) => new TidemarkError({ kind: 'corrupt-file', file: key, reason, hint: 'That replica must push again; its changes wait until then.' });
+  const corrupt = (reason: string) => pushAgain(key, reason);
   if (batch.meta.author !== replica) throw corrupt(`written as replica ${batch.meta.author}`);
   if (batch.meta.dataset_uuid !== ctx.datasetUuid) throw corrupt('from another dataset');
   if (batch.meta.prev_sha256 !== position.sha) throw corrupt('it does not follow the previous batch (chain broken)');
@@ -533,13 +536,6 @@ async function planByList(ctx: PullContext, replica: string, head: Head, positio
     }
   }
   if (!reached) throw missing();
-  if (chain !== head.chain) {
-    throw new TidemarkError({
-      kind: 'corrupt-file',
-      file: prefix,
-      reason: 'its batch files do not match the chain its signed head names',
-      hint: 'That replica must push again; its changes wait until then.',
-    });
-  }
+  if (chain !== head.chain) throw pushAgain(prefix, 'its batch files do not match the chain its signed head names');
   return plan;
 }
