@@ -27,7 +27,6 @@ interface FlushStatements {
   page: Statement;
   clear: Statement;
   dropTransaction: Statement;
-  anyChange: Statement;
   anyButInserts: Statement;
   repeatedAttribute: Statement;
   tablesInLog: Statement;
@@ -59,7 +58,6 @@ function statementsOf(db: Database): FlushStatements {
       // SQLite does by dropping whole pages (a million rows in a blink, not seconds).
       clear: db.prepare('DELETE FROM ZV_PENDING'),
       dropTransaction: db.prepare('DELETE FROM ZV_TRANSACTION WHERE id = ?'),
-      anyChange: db.prepare('SELECT 1 FROM ZV_CHANGE LIMIT 1'),
       anyButInserts: db.prepare("SELECT 1 FROM ZV_PENDING WHERE op <> 'insert' LIMIT 1"),
       repeatedAttribute: db.prepare('SELECT 1 FROM ZV_CHANGE GROUP BY entity_type, entity_id, attribute HAVING count(*) > 1 LIMIT 1'),
       // Each table name once, by one index probe per name instead of a scan of the log.
@@ -96,7 +94,7 @@ export function flushPending(db: Database, log: ChangeLog, hlc: Hlc, author: str
   // looking up, and the index is built once at the end by a sort instead of
   // row by row (the same reasoning as bulk-load.ts). The first row that would
   // need a lookup builds it then. All of it is one transaction.
-  let imported: Set<string> | null = rows.length === PAGE && statements.anyChange.get() === undefined ? new Set() : null;
+  let imported: Set<string> | null = rows.length === PAGE && log.isEmpty() ? new Set() : null;
   if (imported) {
     db.exec(`DROP INDEX IF EXISTS ${BY_ATTRIBUTE_INDEX}`);
     const changes = importInOneStatement(db, statements, log, hlc, transactionId);

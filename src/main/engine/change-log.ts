@@ -38,6 +38,8 @@ export interface ChangeLog {
    * zv_encode_value(x), encodeValue. Returns the rows inserted.
    */
   insertSelected(select: string, params: readonly unknown[], hlc: Hlc): number;
+  /** Whether the log holds no change at all (a device that is joining, a first import). */
+  isEmpty(): boolean;
   maxId(): string | null;
   authorOf(transactionId: string): string | undefined;
 }
@@ -113,6 +115,7 @@ export function createChangeLog(db: Database): ChangeLog {
     .prepare(`SELECT ${new Array(ROWS_PER_STATEMENT).fill('EXISTS (SELECT 1 FROM ZV_CHANGE WHERE entity_type = ? AND entity_id = ?)').join(', ')}`)
     .raw(true);
   const knownArgs: unknown[] = new Array(ROWS_PER_STATEMENT * 2);
+  const anyChange = db.prepare('SELECT 1 FROM ZV_CHANGE LIMIT 1').pluck();
   const maxChange = db.prepare('SELECT max(id) FROM ZV_CHANGE').pluck();
   const maxTransaction = db.prepare('SELECT max(id) FROM ZV_TRANSACTION').pluck();
   const authorOf = db.prepare('SELECT author FROM ZV_TRANSACTION WHERE id = ?').pluck();
@@ -238,6 +241,7 @@ export function createChangeLog(db: Database): ChangeLog {
     },
     writer,
     insertSelected,
+    isEmpty: () => anyChange.get() === undefined,
     maxId: () => {
       const a = maxChange.get() as string | null;
       const b = maxTransaction.get() as string | null;

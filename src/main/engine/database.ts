@@ -188,7 +188,6 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
     sqlite.pragma(`cache_size = -${joining ? BULK_CACHE_KIB : ENGINE_CACHE_KIB}`);
   };
   const hasPending = sqlite.prepare('SELECT 1 FROM ZV_PENDING LIMIT 1').pluck();
-  const anyChange = sqlite.prepare('SELECT 1 FROM ZV_CHANGE LIMIT 1').pluck();
 
   // Flushes captures into the same transaction as the work that follows. If
   // the work fails, the in-memory table shapes are re-read: they may have
@@ -317,7 +316,7 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
     applyFile(file, alongside) {
       // A join's first file already goes in as the rest do: with the engine's
       // page cache, that one file set a whole pull's peak memory.
-      const mayStartLoad = !bulk && anyChange.get() === undefined;
+      const mayStartLoad = !bulk && log.isEmpty();
       if (mayStartLoad) joinSettings(true);
       // ATTACH cannot run inside a transaction.
       sqlite.prepare('ATTACH DATABASE ? AS zv_incoming').run(file.path);
@@ -325,7 +324,7 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
         sqlite.pragma(`zv_incoming.cache_size = -${INCOMING_CACHE_KIB}`);
         const { value } = inTransaction(
           () => {
-            if (!bulk && anyChange.get() === undefined) {
+            if (!bulk && log.isEmpty()) {
               bulk = startBulkLoad(sqlite, hlc, remote);
               bulkChanges = 0;
             }
@@ -350,7 +349,7 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
       inTransaction(() => undefined);
       return changes;
     },
-    joining: () => bulk !== null || anyChange.get() === undefined,
+    joining: () => bulk !== null || log.isEmpty(),
     transaction: (work) => inTransaction(work).value,
     history(query) {
       inTransaction(() => undefined, { keepBulk: true });

@@ -98,7 +98,7 @@ function recordEveryRow(ctx: TrackContext, shape: TableShape): number {
   const table = quoteIdent(shape.name);
   const key = quoteIdent(shape.primaryKey);
   if (db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() === undefined) return 0;
-  const logEmpty = db.prepare('SELECT 1 FROM ZV_CHANGE LIMIT 1').get() === undefined;
+  const logEmpty = log.isEmpty();
   const transactionId = hlc.next();
   log.insertTransaction(transactionId, ctx.author);
   // A table whose only column is its key: its one attribute is _deleted, 0.

@@ -327,7 +327,7 @@ async function pullReplicas(ctx: PullContext, targets: ReadonlyArray<{ replica: 
   const fromHeads: ReplicaPull[] = [];
   const byList: ReplicaPull[] = [];
   for (const { replica, head } of targets) {
-    const row = ctx.db.sqlite.prepare('SELECT * FROM ZV_REPLICA WHERE replica = ?').get(replica) as ReplicaRow;
+    const row = readReplica(ctx.db.sqlite, replica)!;
     const position: Position = { last: row.applied_last, count: row.applied_count, sha: row.applied_sha, chain: row.applied_chain };
     const pull: ReplicaPull = { replica, pulled: 0, head, row, position, plan: [], total: head.count - position.count, done: false };
     pulls.push(pull);
