@@ -603,8 +603,122 @@ describe('a joining device loading files in bulk', () => {
   });
 });
 
+// Where the file worker wrote a file's newest values, a joining device writes
+// the rows of each common list of attributes by one statement (bulk-rows.ts).
+// Whatever comes through that way must end as the row-by-row path ends.
+describe('a joining device writing rows inside SQLite', () => {
+  const DATASET = '0190f5a0-0000-7000-8000-0000000000d5';
+  const header = (db: TidemarkDatabase) => ({ dataset_uuid: DATASET, author: db.uuid, prev_sha256: '' });
+  const ids = (prefix: string) => Array.from({ length: 40 }, (_, i) => `${prefix}${String(i).padStart(2, '0')}`);
+
+  async function join(files: Buffer[]): Promise<TidemarkDatabase> {
+    const db = freshReplica('joining');
+    for (const [i, bytes] of files.entries()) {
+      const file = await stageBatch(bytes, `batches/${i}.db.gz`, { latest: db.joining() });
+      try {
+        db.applyFile(file);
+      } finally {
+        file.close();
+      }
+    }
+    db.endBulkLoad();
+    return db;
+  }
+
+  it('writes every kind of value exactly as the careful path does', async () => {
+    const values: Value[] = [
+      null, 0n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 53n + 1n,
+      1.0, 0.5, -2.25, 1e300, 5e-324, 0.1 + 0.2, Infinity, -Infinity,
+      '', 'x', '12', '-7', '1.5', 'null', 'Ünïcode ☃', '😀', `q"u'ote`, 'back\\slash', 'tab\tand\nnewline',
+      'nul\u0000inside', 'line\u2028separator', 'del\u007f', '{"$blob":"AA=="}',
+      new Uint8Array([0, 255]), new Uint8Array([]),
+    ];
+    const author = freshReplica('author');
+    // Each value in each column (no affinity, INTEGER, TEXT), one list of attributes for all.
+    author.write(
+      ids('v').map((id, i) => ({ op: 'put' as const, table: 'items', id, values: { a: values[i % values.length]!, b: values[(i + 7) % values.length]!, c: values[(i + 13) % values.length]! } })),
+    );
+    const changes = readChanges(author.sqlite);
+    const careful = freshReplica('careful');
+    careful.applyChanges(changes);
+    const joining = await join([encodeBatch(changes, header(author)).bytes]);
+    expect(dumpTable(joining.sqlite, 'items', 'id')).toEqual(dumpTable(careful.sqlite, 'items', 'id'));
+    expect(dumpTable(joining.sqlite, 'items', 'id')).toEqual(expectedRows(changes));
+  });
+
+  it('keeps the newest values whichever file comes first, an entity of a rarer list included', async () => {
+    const author = freshReplica('author');
+    // The older file: e00 with a list of its own (written row by row), the rest with all three.
+    author.write([
+      { op: 'put', table: 'items', id: 'e00', values: { a: 'old e00' } },
+      ...ids('e').slice(1).map((id) => ({ op: 'put' as const, table: 'items', id, values: { a: `old ${id}`, b: 1, c: 'old' } })),
+    ]);
+    const older = readChanges(author.sqlite);
+    author.write(ids('e').map((id) => ({ op: 'put' as const, table: 'items', id, values: { a: `new ${id}`, b: 2, c: 'new' } })));
+    const changes = readChanges(author.sqlite);
+    const files = [encodeBatch(older, header(author)).bytes, encodeBatch(changes.slice(older.length), header(author)).bytes];
+    for (const order of [files, [...files].reverse()]) {
+      const joining = await join(order);
+      expect(dumpTable(joining.sqlite, 'items', 'id')).toEqual(expectedRows(changes));
+      expect(dumpTable(joining.sqlite, 'items', 'id').map((row) => row.a)).toEqual(ids('e').map((id) => `t:"new ${id}"`));
+    }
+  });
+
+  it('leaves an entity deleted by an earlier file deleted when a later file updates it', async () => {
+    const [a, b] = [freshReplica('author-a'), freshReplica('author-b')];
+    a.write([{ op: 'put', table: 'items', id: 'd00', values: { a: 'made' } }]);
+    b.applyChanges(readChanges(a.sqlite));
+    a.write([{ op: 'delete', table: 'items', id: 'd00' }]);
+    // B had not seen the delete: its update is concurrent, in one list with rows that are new.
+    b.write([
+      { op: 'put', table: 'items', id: 'd00', values: { a: 'updated', b: 1, c: 'x' } },
+      ...ids('n').map((id) => ({ op: 'put' as const, table: 'items', id, values: { a: 'new', b: 2, c: 'y' } })),
+    ]);
+    const fromA = readChanges(a.sqlite);
+    const fromB = readChanges(b.sqlite).filter((change) => change.author === b.uuid);
+    const changes = [...fromA, ...fromB].sort((x, y) => (x.id < y.id ? -1 : 1));
+    const joining = await join([encodeBatch(fromA, header(a)).bytes, encodeBatch(fromB, header(b)).bytes]);
+    const rows = dumpTable(joining.sqlite, 'items', 'id');
+    expect(rows).toEqual(expectedRows(changes));
+    expect(rows.map((row) => row.id)).toEqual(ids('n').map((id) => `t:"${id}"`));
+  });
+
+  it('writes an entity that waited on a constraint once a later file brings what it lacked', async () => {
+    const author = freshReplica('author');
+    author.write([
+      { op: 'put', table: 'items', id: 'w00', values: { a: 'no b yet' } },
+      ...ids('m').map((id) => ({ op: 'put' as const, table: 'items', id, values: { a: 'm', b: 1, c: 'm' } })),
+    ]);
+    const first = readChanges(author.sqlite);
+    author.write([
+      { op: 'put', table: 'items', id: 'w00', values: { a: 'complete', b: 5, c: 'now' } },
+      ...ids('n').map((id) => ({ op: 'put' as const, table: 'items', id, values: { a: 'n', b: 2, c: 'n' } })),
+    ]);
+    const changes = readChanges(author.sqlite);
+    const joining = ws.open(`not-null-${opened++}.db`);
+    joining.sqlite.exec('CREATE TABLE items (id TEXT PRIMARY KEY, a, b INTEGER NOT NULL, c TEXT)');
+    joining.track(['items']);
+    const waiting: number[] = [];
+    for (const [i, part] of [first, changes.slice(first.length)].entries()) {
+      const file = await stageBatch(encodeBatch(part, header(author)).bytes, `batches/${i}.db.gz`, { latest: joining.joining() });
+      try {
+        waiting.push(joining.applyFile(file).waiting);
+      } finally {
+        file.close();
+      }
+    }
+    joining.endBulkLoad();
+    expect(waiting).toEqual([1, 0]);
+    expect(dumpTable(joining.sqlite, 'items', 'id')).toEqual(expectedRows(changes));
+    expect(dumpTable(joining.sqlite, 'items', 'id').find((row) => row.id === 't:"w00"')).toEqual({ id: 't:"w00"', a: 't:"complete"', b: 'i:5', c: 't:"now"' });
+  });
+});
+
 describe('a joining device writing rows that break a constraint', () => {
-  it('writes each row that can be written and keeps the other waiting, as the careful path does', async () => {
+  it.each([
+    ['one by one', false],
+    ['by one statement from the newest values', true],
+  ])('writes each row that can be written and keeps the other waiting, as the careful path does (%s)', async (_how, latest) => {
     const UNIQUE_ITEMS = 'CREATE TABLE items (id TEXT PRIMARY KEY, a TEXT UNIQUE, b INTEGER, c TEXT)';
     const author = ws.open(`unique-author-${opened++}.db`);
     author.sqlite.exec(ITEMS); // the author's table has no UNIQUE: both rows exist there
@@ -625,7 +739,7 @@ describe('a joining device writing rows that break a constraint', () => {
     });
     replicas[0]!.write([{ op: 'put', table: 'items', id: 'mine', values: { a: 'mine' } }]);
     for (const db of replicas) {
-      const file = await stageBatch(bytes, 'batches/unique.db.gz');
+      const file = await stageBatch(bytes, 'batches/unique.db.gz', { latest: latest && db.joining() });
       try {
         expect(db.applyFile(file).waiting).toBe(1);
       } finally {

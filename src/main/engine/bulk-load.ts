@@ -12,6 +12,9 @@
 //  - an entity's row is written from the file that first brought it, which is
 //    exact: the log held nothing else of it. Entities a later file touches
 //    again are written from the log at the end, once the index is back.
+//    Where the file worker wrote the file's newest values (latest-entities.ts),
+//    the rows of each common list of attributes go in by one statement
+//    (bulk-rows.ts); the rest one by one, as they do from any other file.
 // No concurrent-edit inbox entries are made: this device held nothing, and no
 // one here saw either value (docs/decisions.md).
 //
@@ -20,17 +23,20 @@
 
 import type { Database } from 'better-sqlite3';
 import type { Hlc } from './hlc';
-import type { EntityToWrite, Materializer } from './materialize';
+import { isConstraintError, type EntityToWrite, type Materializer, type MaterializeOutcome } from './materialize';
 import type { ApplyResult } from './merge';
+import { registerDecodeValue, ROWLESS_TABLE, setInsertSql, statementCache } from './bulk-rows';
 import { EntityHashSet } from './entity-hash-set';
+import { entityOfLatestRow, LATEST_ENTITIES_TABLE, LATEST_SETS_TABLE, type LatestEntityRow } from './latest-entities';
 import { BY_ATTRIBUTE_INDEX, LOG_INDEXES, META, readMeta, writeMeta } from './schema';
+import { quoteIdent, type TableShape } from './tables';
+
+/** A file's entities with their newest values: one by one, or the tables of latest-entities.ts attached as `schema`. */
+export type FileEntities = Iterable<EntityToWrite> | { schema: string };
 
 export interface BulkLoad {
-  /**
-   * Applies the changes of the file attached as `source`, whose entities
-   * with their newest values there `entities` yields; inside the caller's transaction.
-   */
-  append(source: string, entities: Iterable<EntityToWrite>): ApplyResult;
+  /** Applies the changes of the file attached as `source`, with its `entities`; inside the caller's transaction. */
+  append(source: string, entities: FileEntities): ApplyResult;
   /** Builds the index and the rows left for the end; inside the caller's transaction. */
   finish(): ApplyResult;
 }
@@ -38,13 +44,26 @@ export interface BulkLoad {
 const AGAIN = 'temp.zv_bulk_again';
 /** Rows read from SQLite at a time while rows are written. */
 const PAGE = 4096;
+/**
+ * A list of attributes gets a statement of its own when at least a sixteenth
+ * of a file's entities have it: each statement reads all of them once.
+ */
+const SET_SHARE_IN_SQL = 16;
+
+/** The statement wrote fewer rows than the list had entities: some already had a row. */
+class NotAllNew extends Error {}
 
 export function emptyApplyResult(): ApplyResult {
   return { applied: 0, duplicates: 0, tables: new Set(), waiting: 0, warnings: [] };
 }
 
 /** Drops the by-attribute index and starts a bulk load; inside the caller's transaction. */
-export function startBulkLoad(db: Database, hlc: Hlc, materializer: Materializer): BulkLoad {
+export function startBulkLoad(
+  db: Database,
+  hlc: Hlc,
+  materializer: Materializer,
+  shapeOf: (table: string) => TableShape | undefined,
+): BulkLoad {
   db.exec(`DROP INDEX IF EXISTS ${BY_ATTRIBUTE_INDEX}`);
   writeMeta(db, META.bulkLoad, 'joining');
   // Entities some file brought. A file that fails keeps its entities here
@@ -55,6 +74,25 @@ export function startBulkLoad(db: Database, hlc: Hlc, materializer: Materializer
   db.exec(`DROP TABLE IF EXISTS ${AGAIN};
     CREATE TABLE ${AGAIN} (entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, PRIMARY KEY (entity_type, entity_id)) WITHOUT ROWID`);
   const markAgain = db.prepare(`INSERT OR IGNORE INTO ${AGAIN} (entity_type, entity_id) VALUES (?, ?)`);
+  // Entities brought with no row left (deleted, or waiting): the statements
+  // writing rows in SQL know an entity was seen by its row, or by this table.
+  db.exec(`DROP TABLE IF EXISTS ${ROWLESS_TABLE};
+    CREATE TABLE ${ROWLESS_TABLE} (entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, PRIMARY KEY (entity_type, entity_id)) WITHOUT ROWID`);
+  const markRowless = db.prepare(`INSERT OR IGNORE INTO ${ROWLESS_TABLE} (entity_type, entity_id) VALUES (?, ?)`);
+  const anyRowless = db.prepare(`SELECT 1 FROM ${ROWLESS_TABLE} WHERE entity_type = ? LIMIT 1`).pluck();
+  registerDecodeValue(db);
+  const statement = statementCache(db);
+  /** Tables that rows were written to in SQL: one of their entities was seen if it has a row. */
+  const writtenInSql = new Set<string>();
+  const hasRow = (shape: TableShape, id: string) =>
+    statement(`SELECT 1 FROM main.${quoteIdent(shape.name)} WHERE ${quoteIdent(shape.primaryKey)} = ?`).get(id) !== undefined;
+
+  /** Whether no earlier file brought the entity (a false "seen" only sends it to the end). */
+  const firstTime = ({ type, id }: EntityToWrite): boolean => {
+    if (!seen.add(type, id)) return false;
+    const shape = writtenInSql.has(type) ? shapeOf(type) : undefined;
+    return !shape || !hasRow(shape, id);
+  };
 
   /**
    * Yields the entities no earlier file brought: the log held nothing else of
@@ -64,8 +102,72 @@ export function startBulkLoad(db: Database, hlc: Hlc, materializer: Materializer
    */
   function* newEntities(entities: Iterable<EntityToWrite>, allAgain: boolean): Generator<EntityToWrite> {
     for (const entity of entities) {
-      if (seen.add(entity.type, entity.id) && !allAgain) yield entity;
+      if (firstTime(entity) && !allAgain) yield entity;
       else markAgain.run(entity.type, entity.id);
+    }
+  }
+
+  const outcomes = (result: ApplyResult) => (entity: EntityToWrite, outcome: MaterializeOutcome) => {
+    tally(result, entity, outcome);
+    if (outcome === 'deleted' || outcome === 'waiting') markRowless.run(entity.type, entity.id);
+  };
+
+  /** Writes one list's rows by one statement, in a savepoint: false (nothing written) when some were not new. */
+  const writeList = db.transaction((shape: TableShape, type: string, attributes: string, entities: number, schema: string): boolean => {
+    const skipRowless = anyRowless.get(type) !== undefined;
+    const sql = setInsertSql(shape, JSON.parse(attributes) as string[], schema, skipRowless);
+    if (sql === null) return false;
+    let expected = entities;
+    if (skipRowless) {
+      // Brought before with no row: touched again, and left to the end.
+      const from = `FROM ${quoteIdent(schema)}.${LATEST_ENTITIES_TABLE} e JOIN ${ROWLESS_TABLE} r USING (entity_type, entity_id) WHERE e.entity_type = ? AND e.attributes = ?`;
+      expected -= statement(`SELECT count(*) ${from}`).pluck().get(type, attributes) as number;
+      statement(`INSERT OR IGNORE INTO ${AGAIN} (entity_type, entity_id) SELECT e.entity_type, e.entity_id ${from}`).run(type, attributes);
+    }
+    writtenInSql.add(type);
+    if (statement(sql).run({ type, attributes }).changes !== expected) throw new NotAllNew();
+    return true;
+  });
+
+  /**
+   * Writes in SQL the rows of the lists of attributes common in the file
+   * attached as `schema`. Returns the lists left to write one by one
+   * (`type\0attributes`).
+   */
+  const writeCommonLists = (schema: string, result: ApplyResult): Set<string> => {
+    const lists = statement(`SELECT entity_type, attributes, entities FROM ${quoteIdent(schema)}.${LATEST_SETS_TABLE}`)
+      .raw(true)
+      .all() as Array<[string, string, number]>;
+    const total = lists.reduce((sum, [, , entities]) => sum + entities, 0);
+    const left = new Set<string>();
+    for (const [type, attributes, entities] of lists) {
+      const shape = shapeOf(type);
+      const common = entities * SET_SHARE_IN_SQL >= total;
+      if (shape && common && tryWriteList(shape, type, attributes, entities, schema)) result.tables.add(type);
+      else left.add(`${type}\0${attributes}`);
+    }
+    return left;
+  };
+
+  const tryWriteList = (shape: TableShape, type: string, attributes: string, entities: number, schema: string): boolean => {
+    try {
+      return writeList(shape, type, attributes, entities, schema);
+    } catch (error) {
+      // Rolled back: some entity was seen before, or some row breaks a local
+      // constraint. The one-by-one path tells which (and lets that row wait).
+      if (error instanceof NotAllNew || isConstraintError(error)) return false;
+      throw error;
+    }
+  };
+
+  /** The entities of the newest values attached as `schema`; only those of the lists in `only` when given. */
+  function* attachedEntities(schema: string, only: Set<string> | null): Generator<EntityToWrite> {
+    const page = statement(
+      `SELECT rowid, entity_type, entity_id, attributes, new_values FROM ${quoteIdent(schema)}.${LATEST_ENTITIES_TABLE} WHERE rowid > ? ORDER BY rowid LIMIT ${PAGE}`,
+    ).raw(true);
+    const rows = paged((after: [number, ...LatestEntityRow] | null) => page.all(after?.[0] ?? 0) as Array<[number, ...LatestEntityRow]>);
+    for (const [, ...row] of rows) {
+      if (!only || only.has(`${row[0]}\0${row[2]}`)) yield entityOfLatestRow(row);
     }
   }
 
@@ -85,7 +187,12 @@ export function startBulkLoad(db: Database, hlc: Hlc, materializer: Materializer
         )
         .run().changes;
       result.duplicates = count - result.applied;
-      materializer.materializeMany(newEntities(entities, result.duplicates > 0), (entity, outcome) => tally(result, entity, outcome));
+      const again = result.duplicates > 0;
+      if (!('schema' in entities)) materializer.materializeMany(newEntities(entities, again), outcomes(result));
+      else {
+        const left = again ? null : writeCommonLists(entities.schema, result);
+        if (left === null || left.size > 0) materializer.materializeMany(newEntities(attachedEntities(entities.schema, left), again), outcomes(result));
+      }
 
       const newest = db.prepare(`SELECT max(id) FROM ${from}.ZV_CHANGE`).pluck().get() as string | null;
       const warning = newest === null ? null : hlc.observe(newest);
@@ -100,7 +207,7 @@ export function startBulkLoad(db: Database, hlc: Hlc, materializer: Materializer
         .raw(true);
       const keys = paged((after: EntityKey | null) => again.all(...(after ?? ['', ''])) as EntityKey[]);
       materializer.materializeMany(entityKeys(keys), (entity, outcome) => tally(result, entity, outcome));
-      db.exec(`DROP TABLE ${AGAIN}`);
+      db.exec(`DROP TABLE ${AGAIN}; DROP TABLE ${ROWLESS_TABLE}`);
       db.prepare('DELETE FROM ZV_METADATA WHERE key = ?').run(META.bulkLoad);
       return result;
     },

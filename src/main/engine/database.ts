@@ -47,6 +47,8 @@ export interface ChangeFile {
   chunks(): Iterable<readonly Change[]>;
   /** Each entity of the file once, with its newest values there (read by the file's own connections). */
   latest(): Iterable<EntityToWrite>;
+  /** The same newest values written beside it (latest-entities.ts), when they were: a joining device writes rows from them inside SQLite. */
+  latestPath?: string | null;
 }
 
 export interface TidemarkDatabase {
@@ -318,17 +320,24 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
       // page cache, that one file set a whole pull's peak memory.
       const mayStartLoad = !bulk && log.isEmpty();
       if (mayStartLoad) joinSettings(true);
+      const latestPath = (bulk || mayStartLoad) && file.latestPath ? file.latestPath : null;
+      let latest: { schema: string } | null = null;
       // ATTACH cannot run inside a transaction.
       sqlite.prepare('ATTACH DATABASE ? AS zv_incoming').run(file.path);
       try {
         sqlite.pragma(`zv_incoming.cache_size = -${INCOMING_CACHE_KIB}`);
+        if (latestPath) {
+          sqlite.prepare('ATTACH DATABASE ? AS zv_latest').run(latestPath);
+          latest = { schema: 'zv_latest' };
+          sqlite.pragma(`zv_latest.cache_size = -${INCOMING_CACHE_KIB}`);
+        }
         const { value } = inTransaction(
           () => {
             if (!bulk && log.isEmpty()) {
-              bulk = startBulkLoad(sqlite, hlc, remote);
+              bulk = startBulkLoad(sqlite, hlc, remote, (table) => shapes.get(table));
               bulkChanges = 0;
             }
-            const result = bulk ? bulk.append('zv_incoming', file.latest()) : mergeChunks(file.chunks());
+            const result = bulk ? bulk.append('zv_incoming', latest ?? file.latest()) : mergeChunks(file.chunks());
             alongside?.(result);
             return result;
           },
@@ -339,6 +348,7 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
         return value;
       } finally {
         sqlite.prepare('DETACH DATABASE zv_incoming').run();
+        if (latest) sqlite.prepare('DETACH DATABASE zv_latest').run();
         if (mayStartLoad && !bulk) joinSettings(false); // the file failed: no load began
       }
     },

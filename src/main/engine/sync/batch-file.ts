@@ -154,6 +154,8 @@ export function openBatch(bytes: Uint8Array, file: string): OpenedBatch {
 export interface StagedBatch extends OpenedBatch {
   path: string;
   latest(): Iterable<EntityToWrite>;
+  /** Where writeLatestFile wrote its newest values, when it was asked to. */
+  latestPath: string | null;
 }
 
 /** What checking a downloaded batch leaves for the thread that applies it (file-worker.ts does the checking). */
@@ -235,6 +237,7 @@ export function openPreparedBatch(prepared: PreparedBatch, file: string): Staged
   return {
     ...batchReader(db, file, prepared.meta, authors, close),
     path: prepared.path,
+    latestPath: prepared.latestPath,
     latest: () => {
       if (!prepared.latestPath) return latestEntities(db);
       const opened = readLatestFile(prepared.latestPath);

@@ -15,6 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import BetterSqlite3 from 'better-sqlite3';
 import { INCOMING_CACHE_KIB } from '../change-log';
+import { entityOfLatestRow, LATEST_ENTITIES_TABLE, latestTablesSql, type LatestEntityRow } from '../latest-entities';
 import type { EntityToWrite } from '../materialize';
 import { isValueText } from '../values';
 
@@ -262,9 +263,9 @@ function* entitiesOf(rows: Iterable<LatestValueRow>): Generator<EntityToWrite> {
 
 /**
  * latestEntities of the checked file at `path`, written to a file beside it
- * (latest.db), one row per entity with its attributes and values as JSON
- * arrays: the sort runs on the file worker, and the thread that applies the
- * file reads a quarter of the rows. Returns that file's path.
+ * (latest.db, laid out as latest-entities.ts says): the sort runs on the file
+ * worker, and the thread that applies the file reads a quarter of the rows,
+ * or none when it writes them inside SQLite. Returns that file's path.
  */
 export function writeLatestFile(path: string): string {
   const out = join(dirname(path), 'latest.db');
@@ -277,9 +278,7 @@ export function writeLatestFile(path: string): string {
     db.prepare('ATTACH ? AS changes').run(path);
     db.pragma(`changes.cache_size = -${INCOMING_CACHE_KIB}`);
     // One sort: the outer GROUP BY reads the inner one's order. Rows go in in entity order.
-    db.exec(`CREATE TABLE entities (entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, attributes TEXT NOT NULL, new_values TEXT NOT NULL);
-      INSERT INTO entities SELECT entity_type, entity_id, json_group_array(attribute), json_group_array(new_value)
-        FROM (${LATEST_SQL.replace('FROM ZV_CHANGE', 'FROM changes.ZV_CHANGE')}) GROUP BY 1, 2`);
+    db.exec(latestTablesSql(LATEST_SQL.replace('FROM ZV_CHANGE', 'FROM changes.ZV_CHANGE')));
     return out;
   } finally {
     db.close();
@@ -290,13 +289,9 @@ export function writeLatestFile(path: string): string {
 export function readLatestFile(path: string): { entities: Iterable<EntityToWrite>; close(): void } {
   const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
   db.pragma(`cache_size = -${INCOMING_CACHE_KIB}`);
-  const rows = db.prepare('SELECT entity_type, entity_id, attributes, new_values FROM entities').raw(true);
+  const rows = db.prepare(`SELECT entity_type, entity_id, attributes, new_values FROM ${LATEST_ENTITIES_TABLE}`).raw(true);
   function* entities(): Generator<EntityToWrite> {
-    for (const [type, id, attributes, values] of rows.iterate() as IterableIterator<[string, string, string, string]>) {
-      const names = JSON.parse(attributes) as string[];
-      const newest = JSON.parse(values) as Array<string | null>;
-      yield { type, id, latest: names.map((attribute, i) => ({ attribute, value: newest[i]! })) };
-    }
+    for (const row of rows.iterate() as IterableIterator<LatestEntityRow>) yield entityOfLatestRow(row);
   }
   return { entities: entities(), close: () => db.close() };
 }
