@@ -2,9 +2,11 @@
 // what it hands back must be exactly what checking on this thread gives, its
 // refusals the same typed errors, and a pull must go on when it is gone.
 
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TidemarkError } from '../../src/shared/errors';
@@ -101,6 +103,23 @@ describe('the file worker', () => {
       expect(onWorker).toEqual(await refusal(() => prepareBatch(bad, 'batches/bad.db.gz', { latest: true })));
     }
     expect(fileWorkerState()).toBe('worker');
+  });
+
+  it('checks batches on the worker in a process started through tsx, as the CLI is', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tidemark-stage-child-'));
+    try {
+      const file = join(dir, 'batch.db.gz');
+      writeFileSync(file, bytes);
+      const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../support/stage-child.ts', import.meta.url)), file], {
+        cwd: fileURLToPath(new URL('../..', import.meta.url)),
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(child.stderr).toBe('');
+      expect(JSON.parse(child.stdout)).toEqual({ where: 'worker', changes: 605, entities: 122 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('when the worker is gone, the work in flight and all later work run on this thread', async () => {

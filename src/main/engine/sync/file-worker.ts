@@ -41,7 +41,7 @@ let nextId = 1;
  * none. A TidemarkError thrown there is thrown here as the same error.
  */
 export function runOffThread<T>(task: FileTask, args: unknown[], inline: () => Promise<T>): Promise<T> {
-  const thread = worker === undefined ? (worker = startWorker()) : worker;
+  const thread = warmFileWorker();
   if (!thread) return inline();
   const id = nextId++;
   return new Promise<T>((resolve, reject) => {
@@ -49,6 +49,17 @@ export function runOffThread<T>(task: FileTask, args: unknown[], inline: () => P
     if (waiting.size === 1) thread.ref(); // a job in flight keeps the process alive; an idle worker does not
     thread.postMessage({ id, task, args } satisfies FileJob);
   });
+}
+
+/**
+ * Starts the worker if it has not started: a pull that will have files to
+ * check calls this before its first download, so the worker's start (about
+ * a third of a second from source) overlaps the requests instead of delaying
+ * the first file.
+ */
+export function warmFileWorker(): Worker | null {
+  if (worker === undefined) worker = startWorker();
+  return worker;
 }
 
 /** Where file work runs now: for status and tests. */
@@ -70,7 +81,7 @@ function startWorker(): Worker | null {
   let thread: Worker;
   try {
     // Its JavaScript makes little garbage (SQLite does the work): a small young generation keeps it out of a pull's peak memory.
-    thread = new Worker(entry.url, { workerData: entry.workerData, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+    thread = new Worker(entry.url, { workerData: entry.workerData, execArgv: entry.execArgv, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
   } catch {
     return null;
   }
@@ -96,12 +107,31 @@ function startWorker(): Worker | null {
 }
 
 /** Where the worker's code is: beside the bundle the app runs, or the TypeScript source. */
-function workerEntry(): { url: URL; workerData: { entry?: string } } | null {
+function workerEntry(): { url: URL; workerData: { entry?: string }; execArgv?: string[] } | null {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
-    return { url: new URL('./file-worker-boot.mjs', here), workerData: { entry: new URL('./file-worker-thread.ts', here).href } };
+    // The boot registers tsx itself: the tsx flags this process was started
+    // with would load it a second time, for nothing (80 ms of the worker's start).
+    const execArgv = withoutTsx(process.execArgv);
+    return { url: new URL('./file-worker-boot.mjs', here), workerData: { entry: new URL('./file-worker-thread.ts', here).href }, execArgv };
   }
   const builtName = 'file-worker-thread.js'; // not a literal in new URL(): the bundler would treat it as an asset
   const built = new URL(builtName, here);
   return existsSync(fileURLToPath(built)) ? { url: built, workerData: {} } : null;
+}
+
+/** Node flags without tsx's `--require`/`--import` of its own files (each flag and its value). */
+function withoutTsx(flags: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i]!;
+    const value = flags[i + 1];
+    if ((flag === '--require' || flag === '--import') && value !== undefined && /(^|[\\/])tsx([\\/]|$)/.test(value)) {
+      i += 1;
+      continue;
+    }
+    if (/^--(require|import)=.*(^|[\\/=])tsx([\\/]|$)/.test(flag)) continue;
+    kept.push(flag);
+  }
+  return kept;
 }

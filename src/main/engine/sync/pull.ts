@@ -10,6 +10,7 @@ import type { Remote, RemoteObject } from '../remote/remote';
 import { MAX_BATCH_CHANGES, stageBatch, stageSavedBatch, type StagedBatch } from './batch-file';
 import { newDownloadPath, removeInflated } from './change-file';
 import { ahead, type HandOff } from './ahead';
+import { warmFileWorker } from './file-worker';
 import { applySnapshot } from './snapshot';
 import { timeOfId } from '../hlc';
 import { extendChain, sha256Hex, sha256OfFile } from './hash';
@@ -102,7 +103,9 @@ async function pullTrusted(ctx: PullContext, listing: RemoteObject[]): Promise<P
     result.problems.push({ replica, message, hint });
   };
 
-  // 1. Read every head that changed since the last sync.
+  // 1. Read every head that changed since the last sync. A trusted replica
+  //    that wrote has batches to check: the file worker starts meanwhile.
+  if (listing.some((object) => wroteSince(known.get(replicaOfHeadKey(object.key) ?? ''), object))) warmFileWorker();
   const heads = new Map<string, ReadHead>();
   for (const object of listing) {
     const replica = replicaOfHeadKey(object.key);
@@ -193,6 +196,11 @@ async function pullTrusted(ctx: PullContext, listing: RemoteObject[]): Promise<P
   // Pending replicas seen in earlier syncs still wait for the person.
   for (const row of known.values()) if (row.state === 'pending' && !heads.has(row.replica) && !result.pending.includes(row.replica)) result.pending.push(row.replica);
   return result;
+}
+
+/** Whether a trusted replica's head changed since we read it. */
+function wroteSince(row: ReplicaRow | undefined, head: RemoteObject): boolean {
+  return row?.state === 'trusted' && row.head_etag !== head.etag;
 }
 
 function stateOf(db: TidemarkDatabase, replica: string): string | undefined {
