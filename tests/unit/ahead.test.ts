@@ -55,6 +55,30 @@ describe('ahead', () => {
     ]);
   });
 
+  it('starts the next file while the worker still checks the current one, so it never waits for a download', async () => {
+    const events: string[] = [];
+    const checked = new Map<number, () => void>();
+    const start = async (item: number, handOff: HandOff) => {
+      events.push(`start ${item}`);
+      handOff();
+      await new Promise<void>((resolve) => checked.set(item, resolve)); // the worker's check, finished by the test
+      return { item, close: () => undefined };
+    };
+    const pipeline = ahead([100, 101, 102], budget, start);
+    const first = pipeline.next();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(events).toEqual(['start 100', 'start 101']); // 101 is with the worker before 100 is checked
+    checked.get(100)!();
+    checked.get(101)!();
+    expect((await first).value?.item).toBe(100);
+    const second = pipeline.next();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(events).toEqual(['start 100', 'start 101', 'start 102']);
+    checked.get(102)!();
+    expect((await second).value?.item).toBe(101);
+    expect((await pipeline.next()).value?.item).toBe(102);
+  });
+
   it('closes the files it started when the caller stops early', async () => {
     const { events, start } = recorder();
     for await (const got of ahead([30, 31, 32, 100, 101], budget, start)) {

@@ -25,8 +25,10 @@ export interface AheadLimit<T> {
  * Yields `start(item)` for each item in order. Before the caller works on an
  * item, the next one has been started, and those after it while their work
  * fits the budget; each is started once the one before was handed off. The
- * caller closes what it gets; one started but never yielded (the caller
- * stopped early) is closed here.
+ * next item starts before the current one is ready: the worker is still
+ * checking the current file, and gets the next one without waiting for its
+ * download. The caller closes what it gets; one started but never yielded
+ * (the caller stopped early) is closed here.
  */
 export async function* ahead<T, R extends { close(): void }>(
   items: readonly T[],
@@ -36,22 +38,31 @@ export async function* ahead<T, R extends { close(): void }>(
   const inFlight: Array<Promise<R>> = [];
   let next = 0;
   let aheadWeight = 0;
-  const startNext = async () => {
-    let handOff: HandOff = () => undefined;
-    const handedOff = new Promise<void>((resolve) => (handOff = resolve));
-    aheadWeight += limit.weight(items[next]!);
-    const started = start(items[next++]!, handOff);
-    started.then(handOff, handOff);
-    started.catch(() => undefined); // its error surfaces when the caller reaches it
-    inFlight.push(started);
-    await handedOff;
+  /** Resolves once the last item started was handed off; the next one starts after it. */
+  let handedOff: Promise<void> = Promise.resolve();
+  const startNext = () => {
+    const item = items[next++]!;
+    aheadWeight += limit.weight(item);
+    const started = handedOff.then(() => {
+      let handOff: HandOff = () => undefined;
+      const handing = new Promise<void>((resolve) => (handOff = resolve));
+      const result = start(item, handOff);
+      result.then(handOff, handOff);
+      return { result, handing };
+    });
+    handedOff = started.then(({ handing }) => handing);
+    const result = started.then(({ result }) => result);
+    result.catch(() => undefined); // its error surfaces when the caller reaches it
+    inFlight.push(result);
   };
   try {
     for (let i = 0; i < items.length; i++) {
-      if (next === i) await startNext();
+      if (next === i) startNext();
+      if (next === i + 1 && next < items.length) startNext();
       const current = await inFlight.shift()!;
       aheadWeight -= limit.weight(items[i]!);
-      while (next < items.length && (next === i + 1 || aheadWeight + limit.weight(items[next]!) <= limit.budget)) await startNext();
+      while (next < items.length && aheadWeight + limit.weight(items[next]!) <= limit.budget) startNext();
+      await handedOff; // all started are handed off before the caller's synchronous work
       yield current;
     }
   } finally {
