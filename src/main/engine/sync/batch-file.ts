@@ -185,20 +185,11 @@ export async function stageBatch(bytes: Uint8Array, file: string, options: Stage
 
 /**
  * stageBatch of a download saved to a file (newDownloadPath); its folder is
- * deleted with the batch, or on failure. The worker has the file when this
- * returns, unless `onThisThreadAfter` is given: then it is checked on this
- * thread once that settles (a pull's first file, while the worker checks the second).
+ * deleted with the batch, or on failure. The worker has the file when this returns.
  */
-export async function stageSavedBatch(
-  saved: { gzipPath: string },
-  file: string,
-  options: StageOptions = {},
-  onThisThreadAfter?: Promise<unknown>,
-): Promise<StagedBatch> {
+export async function stageSavedBatch(saved: { gzipPath: string }, file: string, options: StageOptions = {}): Promise<StagedBatch> {
   try {
-    const prepared = onThisThreadAfter
-      ? await onThisThreadAfter.then(() => prepareBatch(saved, file, options))
-      : await runOffThread('prepare-batch', [saved, file, options], () => prepareBatch(saved, file, options));
+    const prepared = await runOffThread('prepare-batch', [saved, file, options], () => prepareBatch(saved, file, options));
     return openPreparedBatch(prepared, file);
   } catch (error) {
     removeInflated(saved.gzipPath); // whatever the worker had written there

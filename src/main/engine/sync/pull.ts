@@ -379,23 +379,14 @@ function isReplicaLevel(error: unknown): boolean {
 /** Fetches and applies the planned batches of `pulls` in one pipeline, then checks each replica reached its head. */
 async function applyPlanned(ctx: PullContext, pulls: readonly ReplicaPull[]): Promise<void> {
   const items = pulls.flatMap((pull) => pull.plan.map((batch) => ({ pull, batch })));
-  // This thread has nothing to apply until the first file is checked: it
-  // checks that one itself, once the second is with the worker.
-  let secondHandedOff = () => undefined as void;
-  const secondWithWorker = items.length > 1 ? new Promise<void>((resolve) => (secondHandedOff = resolve)) : undefined;
   type Fetched = { pull: ReplicaPull; got?: Awaited<ReturnType<typeof fetchBatch>>; error?: unknown; close(): void };
-  const fetch = async (item: (typeof items)[number], handOff: HandOff): Promise<Fetched> => {
-    const { pull, batch } = item;
-    const second = item === items[1];
+  const fetch = async ({ pull, batch }: (typeof items)[number], handOff: HandOff): Promise<Fetched> => {
+    if (pull.done) return { pull, close: () => undefined }; // not downloaded at all
     try {
-      if (pull.done) return { pull, close: () => undefined }; // not downloaded at all
-      const handedOff = second ? () => (handOff(), secondHandedOff()) : handOff;
-      const got = await fetchBatch(ctx, batch, handedOff, item === items[0] ? secondWithWorker : undefined);
+      const got = await fetchBatch(ctx, batch, handOff);
       return { pull, got, close: got.close };
     } catch (error) {
       return { pull, error, close: () => undefined };
-    } finally {
-      if (second) secondHandedOff(); // whatever became of it, the first one goes on
     }
   };
   for await (const fetched of ahead(items, { budget: CHANGES_AHEAD, weight: ({ batch }) => batch.count ?? MAX_BATCH_CHANGES }, fetch)) {
@@ -432,11 +423,10 @@ async function applyPlanned(ctx: PullContext, pulls: readonly ReplicaPull[]): Pr
  * Downloads one batch (straight to a file where the remote can, so no
  * download is ever a buffer here: dead buffers of many MB were most of a
  * pull's peak memory), checks it against the head, and hands it to the file
- * worker (`handOff`); resolves once the worker has checked it. With
- * `onThisThreadAfter`, a download saved to a file is checked on this thread
- * once that settles. A sealed batch is opened in memory.
+ * worker (`handOff`); resolves once the worker has checked it. A sealed batch
+ * is opened in memory.
  */
-async function fetchBatch(ctx: PullContext, item: PlannedBatch, handOff: HandOff, onThisThreadAfter?: Promise<void>) {
+async function fetchBatch(ctx: PullContext, item: PlannedBatch, handOff: HandOff) {
   const corrupt = (reason: string) => pushAgain(item.key, reason);
   const missing = () => corrupt('listed in its head but missing');
   /** Throws when a batch's bytes are not the ones its head names. */
@@ -459,7 +449,7 @@ async function fetchBatch(ctx: PullContext, item: PlannedBatch, handOff: HandOff
       throw error;
     }
     bytes = download.bytes;
-    staging = stageSavedBatch({ gzipPath: download.path }, item.key, { latest: ctx.db.joining() }, onThisThreadAfter);
+    staging = stageSavedBatch({ gzipPath: download.path }, item.key, { latest: ctx.db.joining() });
   } else {
     const response = item.body ? { status: 'ok' as const, body: item.body } : await getWhole(ctx.remote, item.key, item.bytes);
     if (response.status !== 'ok') throw missing();
