@@ -23,24 +23,23 @@ export function registerDecodeValue(db: Database): void {
   db.function('zv_decode_value', { deterministic: true }, (text: unknown) => decodeValue(text as string | null));
 }
 
-/** The SQL value decodeValue gives for the JSON text `text` (an expression, evaluated once). */
+/** The SQL value decodeValue gives for the JSON text `text` (an expression, named v). */
 function decodedSql(text: string): string {
-  const v = 'v';
-  return `(SELECT CASE WHEN ${v} IS NULL OR ${v} = 'null' THEN NULL
-    WHEN ${v} GLOB '"*' AND ${v} NOT GLOB '*[^ -~]*' AND instr(${v}, '\\') = 0 THEN substr(${v}, 2, length(${v}) - 2)
-    WHEN ${v} GLOB '[0-9]*' AND ${v} NOT GLOB '*[^0-9]*' THEN CAST(${v} AS INTEGER)
-    WHEN ${v} GLOB '-[0-9]*' AND substr(${v}, 2) NOT GLOB '*[^0-9]*' THEN CAST(${v} AS INTEGER)
-    ELSE zv_decode_value(${v}) END FROM (SELECT ${text} AS v))`;
+  return `(SELECT CASE WHEN v IS NULL OR v = 'null' THEN NULL
+    WHEN v GLOB '"*' AND v NOT GLOB '*[^ -~]*' AND instr(v, '\\') = 0 THEN substr(v, 2, length(v) - 2)
+    WHEN v GLOB '[0-9]*' AND v NOT GLOB '*[^0-9]*' THEN CAST(v AS INTEGER)
+    WHEN v GLOB '-[0-9]*' AND substr(v, 2) NOT GLOB '*[^0-9]*' THEN CAST(v AS INTEGER)
+    ELSE zv_decode_value(v) END FROM (SELECT ${text} AS v))`;
 }
 
 /**
  * The statement writing the rows of `shape`'s entities whose attributes are
  * `attributes` (bound as @type and @attributes, the JSON text of the list) from
  * the newest values attached as `schema`; with `skipRowless`, not the
- * entities ROWLESS_TABLE holds. Rows that exist already are left alone (ON CONFLICT DO NOTHING): the
- * caller compares the rows written with the entities it expected. Null when
- * this list cannot be written so (a `_deleted` attribute: the row-by-row path
- * decides whether there is a row at all).
+ * entities ROWLESS_TABLE holds. Rows that exist already are left alone (ON
+ * CONFLICT DO NOTHING): the caller compares the rows written with the
+ * entities it expected. Null when this list cannot be written so (a
+ * `_deleted` attribute: the row-by-row path decides whether there is a row).
  */
 export function setInsertSql(shape: TableShape, attributes: readonly string[], schema: string, skipRowless: boolean): string | null {
   if (attributes.includes('_deleted')) return null;

@@ -16,7 +16,7 @@ export const LATEST_SETS_TABLE = 'sets';
 /** entity_type, entity_id, attributes, new_values of LATEST_ENTITIES_TABLE. */
 export type LatestEntityRow = [entityType: string, entityId: string, attributes: string, newValues: string];
 
-/** The statements that make both tables from a file of changes attached as `changes`, sorting its changes once. */
+/** The statements that make both tables from `newestPerAttribute`: a query of each attribute's newest value, in entity order. */
 export function latestTablesSql(newestPerAttribute: string): string {
   return `CREATE TABLE ${LATEST_ENTITIES_TABLE} (entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, attributes TEXT NOT NULL, new_values TEXT NOT NULL);
     INSERT INTO ${LATEST_ENTITIES_TABLE} SELECT entity_type, entity_id, json_group_array(attribute), json_group_array(new_value)

@@ -2,7 +2,7 @@
 // PRAGMA integrity_check, every row checked in SQL and, for a joining device,
 // its newest values sorted by entity (about 7 µs a change). One worker
 // thread does that for the next file while this thread applies the one
-// before (pull.ts keeps one file ahead), so the two cores of a laptop share
+// before (ahead.ts keeps the next files coming), so the two cores of a laptop share
 // the pull. Where no worker can start, the same work runs on this thread.
 //
 // The worker's entry is file-worker-thread.ts: built beside the app's main
