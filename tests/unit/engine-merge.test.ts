@@ -611,17 +611,24 @@ describe('a joining device writing rows inside SQLite', () => {
   const header = (db: TidemarkDatabase) => ({ dataset_uuid: DATASET, author: db.uuid, prev_sha256: '' });
   const ids = (prefix: string) => Array.from({ length: 40 }, (_, i) => `${prefix}${String(i).padStart(2, '0')}`);
 
-  async function join(files: Buffer[]): Promise<TidemarkDatabase> {
-    const db = freshReplica('joining');
+  /** Applies `files` as a joining pull does (the worker sorting their newest values) and ends the load; each file's result. */
+  async function applyJoining(db: TidemarkDatabase, files: Buffer[]): Promise<ApplyResult[]> {
+    const results: ApplyResult[] = [];
     for (const [i, bytes] of files.entries()) {
       const file = await stageBatch(bytes, `batches/${i}.db.gz`, { latest: db.joining() });
       try {
-        db.applyFile(file);
+        results.push(db.applyFile(file));
       } finally {
         file.close();
       }
     }
     db.endBulkLoad();
+    return results;
+  }
+
+  async function join(files: Buffer[]): Promise<TidemarkDatabase> {
+    const db = freshReplica('joining');
+    await applyJoining(db, files);
     return db;
   }
 
@@ -698,17 +705,8 @@ describe('a joining device writing rows inside SQLite', () => {
     const joining = ws.open(`not-null-${opened++}.db`);
     joining.sqlite.exec('CREATE TABLE items (id TEXT PRIMARY KEY, a, b INTEGER NOT NULL, c TEXT)');
     joining.track(['items']);
-    const waiting: number[] = [];
-    for (const [i, part] of [first, changes.slice(first.length)].entries()) {
-      const file = await stageBatch(encodeBatch(part, header(author)).bytes, `batches/${i}.db.gz`, { latest: joining.joining() });
-      try {
-        waiting.push(joining.applyFile(file).waiting);
-      } finally {
-        file.close();
-      }
-    }
-    joining.endBulkLoad();
-    expect(waiting).toEqual([1, 0]);
+    const results = await applyJoining(joining, [first, changes.slice(first.length)].map((part) => encodeBatch(part, header(author)).bytes));
+    expect(results.map((result) => result.waiting)).toEqual([1, 0]);
     expect(dumpTable(joining.sqlite, 'items', 'id')).toEqual(expectedRows(changes));
     expect(dumpTable(joining.sqlite, 'items', 'id').find((row) => row.id === 't:"w00"')).toEqual({ id: 't:"w00"', a: 't:"complete"', b: 'i:5', c: 't:"now"' });
   });

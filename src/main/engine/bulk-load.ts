@@ -21,7 +21,7 @@
 // A marker in ZV_METADATA stays set while the index is missing; opening a
 // database that still has it (a crash mid-join) rebuilds it and every row.
 
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { Hlc } from './hlc';
 import { isConstraintError, type EntityToWrite, type Materializer, type MaterializeOutcome } from './materialize';
 import type { ApplyResult } from './merge';
@@ -71,14 +71,10 @@ export function startBulkLoad(
   // an entity to be written from the log at the end, which is always right.
   const seen = new EntityHashSet();
   // Entities a later file touched again: written from the log at the end.
-  db.exec(`DROP TABLE IF EXISTS ${AGAIN};
-    CREATE TABLE ${AGAIN} (entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, PRIMARY KEY (entity_type, entity_id)) WITHOUT ROWID`);
-  const markAgain = db.prepare(`INSERT OR IGNORE INTO ${AGAIN} (entity_type, entity_id) VALUES (?, ?)`);
+  const markAgain = entitySet(db, AGAIN);
   // Entities brought with no row left (deleted, or waiting): the statements
   // writing rows in SQL know an entity was seen by its row, or by this table.
-  db.exec(`DROP TABLE IF EXISTS ${ROWLESS_TABLE};
-    CREATE TABLE ${ROWLESS_TABLE} (entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, PRIMARY KEY (entity_type, entity_id)) WITHOUT ROWID`);
-  const markRowless = db.prepare(`INSERT OR IGNORE INTO ${ROWLESS_TABLE} (entity_type, entity_id) VALUES (?, ?)`);
+  const markRowless = entitySet(db, ROWLESS_TABLE);
   const anyRowless = db.prepare(`SELECT 1 FROM ${ROWLESS_TABLE} WHERE entity_type = ? LIMIT 1`).pluck();
   registerDecodeValue(db);
   const statement = statementCache(db);
@@ -131,8 +127,7 @@ export function startBulkLoad(
 
   /**
    * Writes in SQL the rows of the lists of attributes common in the file
-   * attached as `schema`. Returns the lists left to write one by one
-   * (`type\0attributes`).
+   * attached as `schema`. Returns the lists left to write one by one (listKey).
    */
   const writeCommonLists = (schema: string, result: ApplyResult): Set<string> => {
     const lists = statement(`SELECT entity_type, attributes, entities FROM ${quoteIdent(schema)}.${LATEST_SETS_TABLE}`)
@@ -144,7 +139,7 @@ export function startBulkLoad(
       const shape = shapeOf(type);
       const common = entities * SET_SHARE_IN_SQL >= total;
       if (shape && common && tryWriteList(shape, type, attributes, entities, schema)) result.tables.add(type);
-      else left.add(`${type}\0${attributes}`);
+      else left.add(listKey(type, attributes));
     }
     return left;
   };
@@ -167,7 +162,7 @@ export function startBulkLoad(
     ).raw(true);
     const rows = paged((after: [number, ...LatestEntityRow] | null) => page.all(after?.[0] ?? 0) as Array<[number, ...LatestEntityRow]>);
     for (const [, ...row] of rows) {
-      if (!only || only.has(`${row[0]}\0${row[2]}`)) yield entityOfLatestRow(row);
+      if (!only || only.has(listKey(row[0], row[2]))) yield entityOfLatestRow(row);
     }
   }
 
@@ -239,6 +234,18 @@ function buildLogIndexes(db: Database): void {
   } finally {
     db.pragma('threads = 0');
   }
+}
+
+/** A new temp table of entity keys (type, id); returns the statement that adds one, once. */
+function entitySet(db: Database, table: string): Statement {
+  db.exec(`DROP TABLE IF EXISTS ${table};
+    CREATE TABLE ${table} (entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, PRIMARY KEY (entity_type, entity_id)) WITHOUT ROWID`);
+  return db.prepare(`INSERT OR IGNORE INTO ${table} (entity_type, entity_id) VALUES (?, ?)`);
+}
+
+/** One list of attributes of one entity type, as a key. */
+function listKey(type: string, attributes: string): string {
+  return `${type}\0${attributes}`;
 }
 
 type EntityKey = [entityType: string, entityId: string];
