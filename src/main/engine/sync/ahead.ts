@@ -7,9 +7,11 @@
 //
 // How far ahead is a budget of work, not a number of files: one file ahead
 // left this thread waiting for the worker after every small file and at each
-// replica's first file; two full files ahead kept both cores so busy that
-// this thread's garbage collector fell behind, and a pull's peak memory went
-// past its target in a quarter of the runs (docs/performance.md, round 8).
+// replica's first file. Two full files ahead once let this thread's garbage
+// collector fall behind, and a pull's peak memory past its target (round 8);
+// since the rows of a joining device are written inside SQLite (round 9) it
+// makes far less garbage, and two files ahead stayed under the target
+// (docs/performance.md, round 10).
 
 /** Called by `start` once the rest of its work no longer needs this thread. */
 export type HandOff = () => void;

@@ -317,10 +317,11 @@ interface ReplicaPull extends ReplicaPulled {
 /**
  * Changes handed to the file worker ahead of the batch being applied
  * (ahead.ts): the next batch always, and those after it while they add up to
- * one and a half full batches, so a small batch or a replica's last one is
- * never all the worker has ahead.
+ * two and a half full batches. Two full batches, so a file that is slow to
+ * check or to apply (a checkpoint in its commit) does not stall the other
+ * thread; and a small batch or a replica's last one fits beside them.
  */
-export const CHANGES_AHEAD = (MAX_BATCH_CHANGES * 3) / 2;
+export const CHANGES_AHEAD = (MAX_BATCH_CHANGES * 5) / 2;
 
 /**
  * Pulls the batches of each replica after what we hold, in order, each
