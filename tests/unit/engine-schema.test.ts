@@ -100,6 +100,16 @@ describe('replica identity', () => {
     expect(ws.shell('a.db').pragma('journal_mode', { simple: true })).toBe('wal');
   });
 
+  it('commits durably (synchronous = FULL) on a reopened database too, where a plain connection gets NORMAL', () => {
+    const created = ws.open('a.db');
+    expect(created.sqlite.pragma('synchronous', { simple: true })).toBe(2);
+    created.close();
+    // better-sqlite3's default for a WAL file: a power cut could take back the last commits.
+    expect(ws.shell('a.db').pragma('synchronous', { simple: true })).toBe(1);
+    const reopened = ws.open('a.db');
+    expect(reopened.sqlite.pragma('synchronous', { simple: true })).toBe(2);
+  });
+
   it('creates a new database with 8 KiB pages, which survive reopening', () => {
     ws.open('a.db').close();
     expect(ws.shell('a.db').pragma('page_size', { simple: true })).toBe(8192);

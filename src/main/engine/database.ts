@@ -141,10 +141,19 @@ function connect(path: string, create: boolean): Database {
  */
 export const NEW_DATABASE_PAGE_SIZE = 8192;
 
+/** The engine connection's durability outside a join (initialize says why). */
+const DURABLE_SYNC = 'FULL';
+
 function initialize(sqlite: Database, path: string, clock: Clock, name: string | undefined): TidemarkDatabase {
   // Only an empty file takes a page size: nothing was written yet, so nothing else chose one.
   if (sqlite.pragma('page_count', { simple: true }) === 0) sqlite.pragma(`page_size = ${NEW_DATABASE_PAGE_SIZE}`);
   sqlite.pragma('journal_mode = WAL');
+  // Every commit is on disk before the engine goes on: a push uploads what was
+  // committed. better-sqlite3 opens an existing WAL database with synchronous
+  // = NORMAL (only a connection that turns a file to WAL keeps FULL), and there
+  // a power cut can take back the last commits, changes already pushed among
+  // them; the next push would find its own head ahead of it and refuse.
+  sqlite.pragma(`synchronous = ${DURABLE_SYNC}`);
   // Remote changes must apply whatever order parents and children arrive in;
   // foreign keys stay the app's business on its own connections.
   sqlite.pragma('foreign_keys = OFF');
@@ -184,9 +193,8 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
   // synchronous = NORMAL). And with no index lookups a small page cache does:
   // 65 MB less peak memory for a million changes, no slower. Both are put back
   // when the load ends.
-  const durableSync = sqlite.pragma('synchronous', { simple: true }) as number;
   const joinSettings = (joining: boolean) => {
-    sqlite.pragma(`synchronous = ${joining ? 'NORMAL' : durableSync}`);
+    sqlite.pragma(`synchronous = ${joining ? 'NORMAL' : DURABLE_SYNC}`);
     sqlite.pragma(`cache_size = -${joining ? BULK_CACHE_KIB : ENGINE_CACHE_KIB}`);
   };
   const hasPending = sqlite.prepare('SELECT 1 FROM ZV_PENDING LIMIT 1').pluck();
