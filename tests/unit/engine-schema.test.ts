@@ -100,7 +100,7 @@ describe('replica identity', () => {
     expect(ws.shell('a.db').pragma('journal_mode', { simple: true })).toBe('wal');
   });
 
-  it('commits durably (synchronous = FULL) on a reopened database too, where a plain connection gets NORMAL', () => {
+  it('commits durably (synchronous = FULL), new or reopened, where a plain connection gets NORMAL', () => {
     const created = ws.open('a.db');
     expect(created.sqlite.pragma('synchronous', { simple: true })).toBe(2);
     created.close();

@@ -149,10 +149,10 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
   if (sqlite.pragma('page_count', { simple: true }) === 0) sqlite.pragma(`page_size = ${NEW_DATABASE_PAGE_SIZE}`);
   sqlite.pragma('journal_mode = WAL');
   // Every commit is on disk before the engine goes on: a push uploads what was
-  // committed. better-sqlite3 opens an existing WAL database with synchronous
-  // = NORMAL (only a connection that turns a file to WAL keeps FULL), and there
-  // a power cut can take back the last commits, changes already pushed among
-  // them; the next push would find its own head ahead of it and refuse.
+  // committed. better-sqlite3 builds SQLite to run WAL databases with
+  // synchronous = NORMAL, where a power cut can take back the last commits,
+  // changes already pushed among them; the next push would then find its own
+  // head ahead of it and refuse.
   sqlite.pragma(`synchronous = ${DURABLE_SYNC}`);
   // Remote changes must apply whatever order parents and children arrive in;
   // foreign keys stay the app's business on its own connections.
