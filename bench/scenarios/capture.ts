@@ -6,7 +6,7 @@
 
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { openDatabase } from '../../src/main/engine/database';
+import { DURABLE_SYNC, openDatabase } from '../../src/main/engine/database';
 import type { WriteOp } from '../../src/shared/types';
 import { createNoteGenerator, figure, NOTE_COLUMNS, NOTES_TABLE, scaled, time, type Figure, type NoteRow } from '../support';
 
@@ -25,7 +25,7 @@ export function noteRows(count: number, seed = 1): NoteRow[] {
  * program would; with `synchronous`, at that durability instead of
  * better-sqlite3's default for a WAL file (NORMAL).
  */
-export function insertRaw(file: string, table: string, rows: readonly NoteRow[], synchronous?: 'FULL'): number {
+export function insertRaw(file: string, table: string, rows: readonly NoteRow[], synchronous?: typeof DURABLE_SYNC): number {
   const sqlite = new BetterSqlite3(file);
   try {
     sqlite.pragma('busy_timeout = 5000');
@@ -60,10 +60,10 @@ export async function run(workDir: string): Promise<Figure[]> {
   const rows = noteRows(rowCount);
 
   // Baseline: the same rows into an untracked table of a fresh database, each
-  // commit as durable as the engine's (database.ts; NORMAL measured the same here).
+  // commit as durable as the engine's (NORMAL measured the same here).
   const rawDb = createBenchDatabase(join(workDir, 'capture-raw.db'), 'raw');
   rawDb.close();
-  const rawSeconds = insertRaw(join(workDir, 'capture-raw.db'), 'notes_raw', rows, 'FULL');
+  const rawSeconds = insertRaw(join(workDir, 'capture-raw.db'), 'notes_raw', rows, DURABLE_SYNC);
   const raw = changes / rawSeconds;
 
   // SQL on a tracked table from another connection; the engine's next refresh makes the changes.

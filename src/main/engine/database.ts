@@ -142,7 +142,7 @@ function connect(path: string, create: boolean): Database {
 export const NEW_DATABASE_PAGE_SIZE = 8192;
 
 /** The engine connection's durability outside a join (initialize says why). */
-const DURABLE_SYNC = 'FULL';
+export const DURABLE_SYNC = 'FULL';
 
 function initialize(sqlite: Database, path: string, clock: Clock, name: string | undefined): TidemarkDatabase {
   // Only an empty file takes a page size: nothing was written yet, so nothing else chose one.
