@@ -153,12 +153,9 @@ describe.each(kinds)('single faults on a %s remote', (kind) => {
   });
 
   // A pushed batch damaged on the remote later (a disk, a sync tool, a person).
-  // b quarantines a, as it should; the hint says a must push again. But a never
-  // rewrites a batch it already pushed, so nothing a pushes later reaches b either.
-  // Known gap (bug C in the issue 8 note): an author never re-uploads a batch
-  // that was damaged after it was published, so readers stay quarantined.
-  // it.fails keeps the scenario running; it turns red once the repair lands.
-  it.fails('a pushed batch damaged on the remote: after its author syncs again, b gets every change', async () => {
+  // b quarantines a and names the file in its head; a, reading that, uploads it
+  // again, and its next head has b try once more.
+  it('a pushed batch damaged on the remote: after its author syncs again, b gets every change', async () => {
     const [first] = await shared.raw.list(`batches/${a.uuid}/`);
     const current = await shared.raw.get(first!.key);
     if (current.status !== 'ok') throw new Error('missing');

@@ -80,6 +80,10 @@ export const META = {
   pushIntent: 'push_intent',
   /** Set while a joining device loads files without the by-attribute index (bulk-load.ts). */
   bulkLoad: 'bulk_load',
+  /** Batch files of other replicas this device found damaged, published in its head (damage-reports.ts). */
+  damageReports: 'damage_reports',
+  /** Reports about our own files already acted on, by the reporter's head etag. */
+  damageHandled: 'damage_handled',
 } as const;
 
 export const ENGINE_SCHEMA_VERSION = '1';

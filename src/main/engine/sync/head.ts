@@ -56,6 +56,8 @@ const headSchema = z.looseObject({
   snapshot: snapshotDescriptor.nullable().optional(),
   /** How far this replica has applied each other replica's changes. */
   acks: z.record(z.string(), uuid).optional(),
+  /** Other replicas' batch files this replica found damaged, for their authors to upload again. */
+  damaged: z.array(z.object({ replica: uuid, file: z.string().min(1).max(300), seen: z.string().max(200) })).max(10_000).optional(),
   /** Data keys of an encrypted dataset, each wrapped for one trusted replica. */
   keys: z.array(z.object({ epoch: uuid, replica: uuid, wrapped: z.string().max(200) })).max(100_000).optional(),
   last: uuid.nullable(),

@@ -22,6 +22,7 @@ import { adoptEndorsements, checkTrustedHead, isSelfSigned } from '../trust/trus
 import type { ReplicaKeys } from '../trust/keys';
 import { MissingDataKey, openIfSealed, receiveDataKeys } from './sealed-batches';
 import type { SyncProblem, SyncProgress } from './sync';
+import { damagedBatchOf, readOurReports, REPORTED_HINT, reportsAboutUs, writeOurReports, type ReportAboutUs } from './damage-reports';
 
 export interface PullContext {
   db: TidemarkDatabase;
@@ -43,6 +44,8 @@ export interface PullResult {
   pending: string[];
   /** Trusted replicas whose batches this device cannot open yet (no data key). */
   waitingForKey: string[];
+  /** Our own batch files that trusted replicas found damaged on the remote (push mends them). */
+  reportsAboutUs: ReportAboutUs[];
 }
 
 interface Position {
@@ -92,10 +95,17 @@ function finishJoining(ctx: PullContext): void {
 async function pullTrusted(ctx: PullContext, listing: RemoteObject[]): Promise<PullResult> {
   const { db } = ctx;
   const known = readReplicas(db.sqlite);
-  const result: PullResult = { pulled: 0, replicas: 0, problems: [], pending: [], waitingForKey: [] };
+  const result: PullResult = { pulled: 0, replicas: 0, problems: [], pending: [], waitingForKey: [], reportsAboutUs: [] };
+  const heads = new Map<string, ReadHead>();
+  // A batch file found damaged is named in our head, so its author uploads it again.
+  const reports = new Map(readOurReports(db.sqlite).map((r) => [r.replica, r]));
   const quarantine = (replica: string, etag: string | null, error: TidemarkError | { message: string; hint: string }) => {
     const message = error instanceof TidemarkError ? describeError(error.detail) : error.message;
-    const hint = error instanceof TidemarkError ? error.detail.hint : error.hint;
+    const damaged = damagedBatchOf(replica, error);
+    const read = heads.get(replica);
+    if (damaged) reports.set(replica, { replica, file: damaged, seen: read?.head.written ?? read?.etag ?? etag ?? '' });
+    else reports.delete(replica);
+    const hint = damaged ? REPORTED_HINT : error instanceof TidemarkError ? error.detail.hint : error.hint;
     // Tied to the head's etag, a problem waits for that replica to write again; one that
     // may pass (a download cut short) is tied to nothing, so the next sync tries again.
     const again = error instanceof TidemarkError && error.detail.kind === 'corrupt-file' && error.detail.again === true;
@@ -106,7 +116,6 @@ async function pullTrusted(ctx: PullContext, listing: RemoteObject[]): Promise<P
   // 1. Read every head that changed since the last sync. A trusted replica
   //    that wrote has batches to check: the file worker starts meanwhile.
   if (listing.some((object) => wroteSince(known.get(replicaOfHeadKey(object.key) ?? ''), object))) warmFileWorker();
-  const heads = new Map<string, ReadHead>();
   for (const object of listing) {
     const replica = replicaOfHeadKey(object.key);
     if (replica === null || replica === db.uuid) continue;
@@ -145,6 +154,7 @@ async function pullTrusted(ctx: PullContext, listing: RemoteObject[]): Promise<P
       if ((await adoptEndorsements(db, ctx.secrets, replica, read.head)).length > 0) changed = true;
     }
   }
+  result.reportsAboutUs = reportsAboutUs(db.uuid, [...verified].map((replica) => ({ replica, ...heads.get(replica)! })));
 
   // 3. Record what we saw of the others, for the person to decide about.
   for (const [replica, read] of heads) {
@@ -175,15 +185,19 @@ async function pullTrusted(ctx: PullContext, listing: RemoteObject[]): Promise<P
   const ended = await pullReplicas(ctx, trusted.map((replica) => ({ replica, head: heads.get(replica)!.head })));
   for (const { replica, pulled, error } of ended) {
     result.pulled += pulled;
-    if (error === undefined) continue;
+    if (error === undefined) {
+      reports.delete(replica);
+      continue;
+    }
     try {
-      // Its old batches were cleaned up: a snapshot that covers them bridges the gap.
-      const bridge = isMissingBatches(error) ? snapshotCovering(db, replica, withSnapshot) : undefined;
+      // Its old batches were cleaned up, or one is damaged: a snapshot that covers them bridges the gap.
+      const bridge = isMissingBatches(error) || damagedBatchOf(replica, error) ? snapshotCovering(db, replica, withSnapshot) : undefined;
       if (!bridge) throw error;
       result.pulled += await applySnapshot(snapshotCtx, bridge.replica, bridge.head.snapshot!);
       const [again] = await pullReplicas(ctx, [{ replica, head: heads.get(replica)!.head }]);
       result.pulled += again!.pulled;
       if (again!.error !== undefined) throw again!.error;
+      reports.delete(replica);
     } catch (error) {
       if (error instanceof MissingDataKey) {
         result.waitingForKey.push(replica);
@@ -195,6 +209,12 @@ async function pullTrusted(ctx: PullContext, listing: RemoteObject[]): Promise<P
   }
   // Pending replicas seen in earlier syncs still wait for the person.
   for (const row of known.values()) if (row.state === 'pending' && !heads.has(row.replica) && !result.pending.includes(row.replica)) result.pending.push(row.replica);
+  // Reported while its problem stands: it ends when its author writes again and the retry passes.
+  for (const replica of reports.keys()) {
+    const row = readReplica(db.sqlite, replica);
+    if (row?.state !== 'trusted' || row.problem === null) reports.delete(replica);
+  }
+  writeOurReports(db, reports);
   return result;
 }
 

@@ -16,6 +16,9 @@ import { ourEndorsements, readTrustedKeys } from '../trust/trust';
 import { heldEpochs, readDataKey, sealFile, wrapDataKey, type WrappedKey } from '../crypto/data-keys';
 import type { SecretStore } from '../secrets/secret-store';
 import { isSnapshotDue, uploadSnapshot } from './snapshot';
+import { markReportsHandled, readOurReports, unhandledReports, type ReportAboutUs } from './damage-reports';
+import { mendOwnBatches } from './mend-batches';
+import { countOwnAfter, countOwnUpTo, readOwnChanges } from './own-changes';
 import { readPushIntent, readPushState, writePushIntent, writePushState, type PushState } from './sync-state';
 import type { SyncProgress } from './sync';
 
@@ -35,6 +38,8 @@ export interface PushContext {
   maxBatchChanges?: number;
   /** Our head's etag in this sync's listing, when it is there. */
   listedEtag?: string;
+  /** Our batch files that trusted replicas report damaged (pull.ts). */
+  reportsAboutUs?: ReportAboutUs[];
 }
 
 export async function push(ctx: PushContext): Promise<number> {
@@ -50,7 +55,14 @@ export async function push(ctx: PushContext): Promise<number> {
   // Nothing new, and our head is as we left it and still says what it should: no request at all.
   const headInputs = headInputsDigest(ctx, wrappedKeys);
   const headAsLeft = state.headEtag !== null && ctx.listedEtag === state.headEtag && state.headInputs === headInputs;
-  if (total === 0 && headAsLeft && intent === null && ctx.snapshot !== 'force') return 0;
+  const reports = ctx.reportsAboutUs ?? [];
+  const toMend = unhandledReports(db.sqlite, reports);
+  if (total === 0 && headAsLeft && intent === null && ctx.snapshot !== 'force' && toMend.length === 0) {
+    markReportsHandled(db, reports);
+    return 0;
+  }
+  // Mended before anything new goes up; the head written below tells the readers to try again.
+  const unmendable = toMend.length > 0 ? await mendReported(ctx, state, toMend) : 0;
 
   let pushed = 0;
   // Batches an earlier push uploaded are cut again at the same changes: two
@@ -80,7 +92,7 @@ export async function push(ctx: PushContext): Promise<number> {
     ctx.onProgress({ phase: 'push', done: pushed, total: Math.max(total, pushed), bytes: batch.bytes.length });
   }
 
-  const mode = ctx.snapshot ?? 'auto';
+  const mode = unmendable > 0 ? 'force' : (ctx.snapshot ?? 'auto');
   if (mode === 'force' || (mode === 'auto' && isSnapshotDue(db, state))) {
     const snapshot = await uploadSnapshot(ctx, state);
     if (snapshot) state = { ...state, snapshot };
@@ -90,7 +102,27 @@ export async function push(ctx: PushContext): Promise<number> {
     writePushState(db.sqlite, { ...state, headEtag, headInputs });
     writePushIntent(db.sqlite, null);
   });
+  markReportsHandled(db, reports);
   return pushed;
+}
+
+/** Uploads again the reported files it can (mend-batches.ts); returns how many need a snapshot instead. */
+async function mendReported(ctx: PushContext, state: PushState, reports: readonly ReportAboutUs[]): Promise<number> {
+  const { mended, unmendable } = await mendOwnBatches(ctx, state.batches, reports.map((report) => report.file));
+  const by = [...new Set(reports.map((report) => report.reporter))].join(', ');
+  if (mended.length > 0) ctx.warnings.push(`Uploaded again ${mended.length} of this device's batch files that were damaged or missing on the remote (reported by ${by}).`);
+  if (unmendable.length > 0) {
+    ctx.warnings.push(
+      `${unmendable.length} of this device's batch files on the remote are damaged and cannot be rebuilt byte for byte here (${unmendable.join(', ')}); published a snapshot for other devices to catch up from instead.`,
+    );
+  }
+  return unmendable.length;
+}
+
+/** The other replicas' files we found damaged, for their authors (damage-reports.ts); absent when none. */
+function damagedField(db: TidemarkDatabase): Pick<Head, 'damaged'> {
+  const damaged = readOurReports(db.sqlite);
+  return damaged.length > 0 ? { damaged } : {};
 }
 
 /** How far we applied each other replica: lets others see who still needs what. */
@@ -101,7 +133,10 @@ function appliedPositions(db: TidemarkDatabase): Record<string, string> {
 
 function headInputsDigest(ctx: PushContext, wrappedKeys: WrappedKey[]): string {
   const keys = wrappedKeys.map((k) => `${k.epoch}/${k.replica}`); // wrapping is randomized: compare what, not how
-  return sha256Hex(canonicalJson({ name: ctx.db.name(), keys: ctx.keys.public, endorsements: ourEndorsements(ctx.db), wrapped: keys }));
+  const damaged = readOurReports(ctx.db.sqlite);
+  // Only when there are reports: heads and digests from before they existed stay as they were.
+  const reports = damaged.length > 0 ? { damaged } : {};
+  return sha256Hex(canonicalJson({ name: ctx.db.name(), keys: ctx.keys.public, endorsements: ourEndorsements(ctx.db), wrapped: keys, ...reports }));
 }
 
 interface SealingKey {
@@ -194,6 +229,7 @@ async function writeHead(ctx: PushContext, state: PushState, wrappedKeys: Wrappe
     endorsements: ourEndorsements(db),
     snapshot: state.snapshot ?? null,
     acks: appliedPositions(db),
+    ...damagedField(db),
     ...(ctx.encrypted ? { keys: wrappedKeys } : {}),
   };
   const head: Head = { ...unsigned, signature: signBytes(signedBytes(unsigned), ctx.keys.signingPrivate) };
@@ -251,44 +287,4 @@ export function identityConflict(replica: string): TidemarkError {
     replica,
     hint: 'This database file seems to be a copy of one on another device. Nothing was pushed. Give this copy its own identity with `tidemark reidentify <db>`, then sync again.',
   });
-}
-
-// Own transactions come from the (author, id) index; a transaction split
-// over two batches started before `after`, hence `t.id >= tx of after`.
-const OWN_CHANGES = `SELECT c.id, c.transaction_id AS transactionId, t.author, c.entity_type AS entityType, c.entity_id AS entityId,
-    c.attribute, c.old_value AS oldValue, c.new_value AS newValue
-  FROM ZV_TRANSACTION t CROSS JOIN ZV_CHANGE c ON c.transaction_id = t.id
-  WHERE t.author = @author AND t.id >= @fromTransaction AND c.id > @after AND c.id <= @upTo
-  ORDER BY c.id LIMIT @limit`;
-
-function fromTransaction(db: TidemarkDatabase, after: string | null): string {
-  if (after === null) return '';
-  return (db.sqlite.prepare('SELECT transaction_id FROM ZV_CHANGE WHERE id = ?').pluck().get(after) as string | undefined) ?? '';
-}
-
-export function readOwnChanges(db: TidemarkDatabase, after: string | null, upTo: string | null, limit: number): Change[] {
-  return db.sqlite.prepare(OWN_CHANGES).all({
-    author: db.uuid,
-    fromTransaction: fromTransaction(db, after),
-    after: after ?? '',
-    upTo: upTo ?? '\uffff',
-    limit,
-  }) as Change[];
-}
-
-function countOwnAfter(db: TidemarkDatabase, after: string | null): number {
-  return db.sqlite
-    .prepare(
-      `SELECT count(*) FROM ZV_TRANSACTION t CROSS JOIN ZV_CHANGE c ON c.transaction_id = t.id
-       WHERE t.author = ? AND t.id >= ? AND c.id > ?`,
-    )
-    .pluck()
-    .get(db.uuid, fromTransaction(db, after), after ?? '') as number;
-}
-
-function countOwnUpTo(db: TidemarkDatabase, upTo: string): number {
-  return db.sqlite
-    .prepare('SELECT count(*) FROM ZV_TRANSACTION t CROSS JOIN ZV_CHANGE c ON c.transaction_id = t.id WHERE t.author = ? AND c.id <= ?')
-    .pluck()
-    .get(db.uuid, upTo) as number;
 }

@@ -5,7 +5,7 @@
 
 import { META, writeMeta } from '../schema';
 import type { TidemarkDatabase } from '../database';
-import { readOwnChanges } from './push';
+import { readOwnChanges } from './own-changes';
 import { emptyPushState, readPushState, writePushIntent, writePushState } from './sync-state';
 
 export interface ReidentifyResult {

@@ -87,7 +87,7 @@ export async function syncDatabase(db: TidemarkDatabase, target: Remote, options
   for (const replica of pulled.waitingForKey) {
     warnings.push(`Changes of replica ${replica} wait for this device to receive the dataset's key (an approved device sends it when it syncs).`);
   }
-  const pushed = await push({ db, remote, datasetUuid, onProgress, keys, secrets: options.secrets, encrypted, warnings, listedEtag: own?.etag, maxBatchChanges: options.maxBatchChanges, snapshot: reseed ? 'force' : options.snapshot });
+  const pushed = await push({ db, remote, datasetUuid, onProgress, keys, secrets: options.secrets, encrypted, warnings, listedEtag: own?.etag, reportsAboutUs: pulled.reportsAboutUs, maxBatchChanges: options.maxBatchChanges, snapshot: reseed ? 'force' : options.snapshot });
 
   return {
     pushed,

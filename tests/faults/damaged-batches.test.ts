@@ -1,0 +1,215 @@
+// A batch file that goes bad on the remote after it was published (a disk, a
+// sync tool, a person deleting a file): the device that reads it names it in
+// its own head, and the device that wrote it uploads the very same bytes again
+// at its next sync, or, where it cannot rebuild them, publishes a snapshot the
+// reader catches up from. Real folder and S3 remotes (DESIGN.md 4.5: "a
+// truncated or tampered file ... the next sync recovers").
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TidemarkDatabase } from '../../src/main/engine/database';
+import { readOurReports } from '../../src/main/engine/sync/damage-reports';
+import { listReplicas } from '../../src/main/engine/sync/replicas';
+import { createWorkspace, type Workspace } from '../support/engine-fixtures';
+import { createReplica, createSharedRemote, dumpLog, dumpTable, failingRemote, introduce, sync, type RemoteKind, type SharedRemote } from '../support/sync-fixtures';
+
+const kinds: RemoteKind[] = ['folder', 's3'];
+
+describe.each(kinds)('damaged batch files on a %s remote', (kind) => {
+  let workspace: Workspace;
+  let shared: SharedRemote;
+  let a: TidemarkDatabase;
+  let b: TidemarkDatabase;
+
+  beforeEach(async () => {
+    workspace = createWorkspace('tidemark-damaged-');
+    shared = await createSharedRemote(kind);
+    a = createReplica(workspace, 'a');
+    b = createReplica(workspace, 'b');
+    await introduce([{ db: a, remote: shared.connect() }, { db: b, remote: shared.connect() }]);
+    a.write([{ op: 'put', table: 'notes', id: 'first', values: { title: 'b holds this before the damage' } }]);
+    await sync(a, shared.connect());
+    await sync(b, shared.connect());
+  });
+  afterEach(() => workspace.cleanup());
+
+  /** Four more batches of a's that b has not read yet; returns their keys and bytes as pushed. */
+  async function pushFourBatches(): Promise<Array<{ key: string; bytes: Buffer }>> {
+    const before = new Set((await shared.raw.list(`batches/${a.uuid}/`)).map((o) => o.key));
+    for (let i = 0; i < 4; i++) a.write([{ op: 'put', table: 'notes', id: `n${i}`, values: { title: `title ${i}`, rank: i } }]);
+    await sync(a, shared.connect(), { maxBatchChanges: 5 });
+    const added = (await shared.raw.list(`batches/${a.uuid}/`)).filter((o) => !before.has(o.key));
+    expect(added).toHaveLength(4);
+    return Promise.all(added.map(async (o) => ({ key: o.key, bytes: await bodyOf(o.key) })));
+  }
+
+  async function bodyOf(key: string): Promise<Buffer> {
+    const got = await shared.raw.get(key);
+    if (got.status !== 'ok') throw new Error(`${key} is ${got.status}`);
+    return Buffer.from(got.body);
+  }
+
+  async function replace(key: string, bytes: Uint8Array): Promise<void> {
+    await shared.raw.delete(key);
+    expect((await shared.raw.putIfAbsent(key, bytes)).status).toBe('ok');
+  }
+
+  async function headOf(db: TidemarkDatabase): Promise<Record<string, unknown>> {
+    return JSON.parse((await bodyOf(`replicas/${db.uuid}.json`)).toString('utf8')) as Record<string, unknown>;
+  }
+
+  async function expectConverged(): Promise<void> {
+    for (const db of [a, b, a, b]) expect((await sync(db, shared.connect())).problems).toEqual([]);
+    expect(dumpLog(b)).toEqual(dumpLog(a));
+    expect(dumpTable(b)).toEqual(dumpTable(a));
+  }
+
+  it('a batch deleted from the remote: b reports it, a uploads the same bytes again, b gets every change', async () => {
+    const batches = await pushFourBatches();
+    const lost = batches[1]!;
+    await shared.raw.delete(lost.key);
+
+    const seen = await sync(b, shared.connect());
+    expect(seen.problems).toEqual([expect.objectContaining({ replica: a.uuid, message: expect.stringMatching(/missing/), hint: expect.stringMatching(/asked that replica to upload/) })]);
+    expect(dumpTable(b).join('\n')).toContain('title 0'); // the batch before it went in
+    expect(dumpTable(b).join('\n')).not.toContain('title 1');
+    // b says so in its signed head, where a reads it.
+    expect((await headOf(b)).damaged).toEqual([{ replica: a.uuid, file: lost.key, seen: expect.any(String) }]);
+
+    const mended = await sync(a, shared.connect()); // a has written nothing new
+    expect(mended.warnings.join('\n')).toMatch(/Uploaded again 1 of this device's batch files/);
+    expect(await bodyOf(lost.key)).toEqual(lost.bytes);
+
+    await expectConverged();
+    expect(dumpTable(b).join('\n')).toContain('title 3');
+    expect(readOurReports(b.sqlite)).toEqual([]);
+    expect((await headOf(b)).damaged).toBeUndefined();
+    expect(listReplicas(b).find((r) => r.replica === a.uuid)?.problem ?? null).toBeNull();
+  });
+
+  it('bytes changed in place, same size: found by its hash, rebuilt byte for byte, and a later sync costs one request again', async () => {
+    const batches = await pushFourBatches();
+    const rotten = batches[2]!;
+    const flipped = Buffer.from(rotten.bytes);
+    flipped[flipped.length >> 1] ^= 0xff;
+    await replace(rotten.key, flipped);
+
+    const seen = await sync(b, shared.connect());
+    expect(seen.problems.map((p) => p.message)).toEqual([expect.stringMatching(/do not match the hash/)]);
+    await sync(a, shared.connect());
+    expect(await bodyOf(rotten.key)).toEqual(rotten.bytes);
+    await expectConverged();
+
+    // The reports are over: nobody uploads or rewrites anything any more.
+    const files = await shared.raw.list(`batches/${a.uuid}/`);
+    for (const db of [a, b]) await sync(db, shared.connect());
+    expect((await sync(a, shared.connect())).requests).toBe(1);
+    expect((await sync(b, shared.connect())).requests).toBe(1);
+    expect(await shared.raw.list(`batches/${a.uuid}/`)).toEqual(files);
+  });
+
+  it('a file cut short on the remote (a sync tool copying in place) is reported and mended like a damaged one', async () => {
+    const batches = await pushFourBatches();
+    const cut = batches[0]!;
+    await replace(cut.key, cut.bytes.subarray(0, cut.bytes.length - 9));
+    expect((await sync(b, shared.connect())).problems.map((p) => p.message)).toEqual([expect.stringMatching(/bytes arrived/)]);
+    await sync(a, shared.connect());
+    expect(await bodyOf(cut.key)).toEqual(cut.bytes);
+    await expectConverged();
+  });
+
+  it('a report in the head of a replica a has not approved is ignored: a reads none of its own batches', async () => {
+    const batches = await pushFourBatches();
+    await expectConverged();
+    const stranger = createReplica(workspace, 'stranger');
+    await sync(stranger, shared.connect());
+    // The stranger's head claims a's file is damaged (it could claim anything: nobody trusts it yet).
+    const head = await headOf(stranger);
+    head.damaged = [{ replica: a.uuid, file: batches[0]!.key, seen: 'x' }];
+    const key = `replicas/${stranger.uuid}.json`;
+    const current = await shared.raw.list(key);
+    expect((await shared.raw.putIfMatch(key, Buffer.from(JSON.stringify(head)), current[0]!.etag)).status).toBe('ok');
+
+    const watched = failingRemote(shared.connect(), () => false);
+    const report = await sync(a, watched);
+    expect(report.pending).toContain(stranger.uuid);
+    expect(watched.calls.filter(([, k]) => k.startsWith(`batches/${a.uuid}/`))).toEqual([]);
+    expect(report.warnings).toEqual([]);
+  });
+});
+
+describe('a damaged batch older than the head lists', () => {
+  it('is bridged by a snapshot its author publishes instead, and b gets every change', async () => {
+    const workspace = createWorkspace('tidemark-damaged-old-');
+    try {
+      const shared = await createSharedRemote('folder');
+      const a = createReplica(workspace, 'a');
+      const b = createReplica(workspace, 'b');
+      await introduce([{ db: a, remote: shared.connect() }, { db: b, remote: shared.connect() }]);
+      a.write([{ op: 'put', table: 'notes', id: 'first', values: { title: 'b holds this before the damage' } }]);
+      await sync(a, shared.connect());
+      await sync(b, shared.connect());
+      // 70 one-change batches: the head lists the newest 64, so b reads these by LIST.
+      for (let i = 0; i < 70; i++) a.write([{ op: 'put', table: 'notes', id: `n${String(i).padStart(2, '0')}`, values: { title: `title ${i}` } }]);
+      await sync(a, shared.connect(), { maxBatchChanges: 1, snapshot: 'never' });
+      const listed = await shared.raw.list(`batches/${a.uuid}/`);
+      const old = listed[listed.length - 70]!; // the first of the 70: outside the head's list
+      const got = await shared.raw.get(old.key);
+      if (got.status !== 'ok') throw new Error('missing');
+      const flipped = Buffer.from(got.body);
+      flipped[flipped.length >> 1] ^= 0xff;
+      await shared.raw.delete(old.key);
+      await shared.raw.putIfAbsent(old.key, flipped);
+
+      // By LIST, b can only tell the chain does not add up: it reports the folder.
+      const seen = await sync(b, shared.connect());
+      expect(seen.problems.map((p) => p.message)).toEqual([expect.stringMatching(/do not match the chain/)]);
+      expect(readOurReports(b.sqlite)).toEqual([{ replica: a.uuid, file: `batches/${a.uuid}/`, seen: expect.any(String) }]);
+
+      const answered = await sync(a, shared.connect(), { snapshot: 'never' }); // the fallback publishes one anyway
+      expect(answered.warnings.join('\n')).toMatch(/published a snapshot/);
+      expect(await shared.raw.list(`snapshots/${a.uuid}/`)).toHaveLength(1);
+
+      for (const db of [b, a, b]) expect((await sync(db, shared.connect())).problems).toEqual([]);
+      expect(dumpLog(b)).toEqual(dumpLog(a));
+      expect(dumpTable(b)).toEqual(dumpTable(a));
+      expect(dumpTable(b)).toHaveLength(71);
+    } finally {
+      workspace.cleanup();
+    }
+  }, 60_000);
+});
+
+describe('a damaged batch of an encrypted dataset', () => {
+  it('is sealed again to the very same bytes under the key it was sealed with', async () => {
+    const workspace = createWorkspace('tidemark-damaged-sealed-');
+    try {
+      const shared = await createSharedRemote('folder');
+      const a = createReplica(workspace, 'a');
+      const b = createReplica(workspace, 'b');
+      await sync(a, shared.connect(), { encrypt: true });
+      await introduce([{ db: a, remote: shared.connect() }, { db: b, remote: shared.connect() }]);
+      for (let round = 0; round < 2; round++) for (const db of [a, b]) await sync(db, shared.connect()); // b receives the data key
+      for (let i = 0; i < 3; i++) a.write([{ op: 'put', table: 'notes', id: `s${i}`, values: { title: `sealed ${i}` } }]);
+      await sync(a, shared.connect(), { maxBatchChanges: 5 });
+      const listed = await shared.raw.list(`batches/${a.uuid}/`);
+      const target = listed[listed.length - 2]!;
+      const got = await shared.raw.get(target.key);
+      if (got.status !== 'ok') throw new Error('missing');
+      const original = Buffer.from(got.body);
+      const flipped = Buffer.from(original);
+      flipped[flipped.length - 20] ^= 0x01;
+      await shared.raw.delete(target.key);
+      await shared.raw.putIfAbsent(target.key, flipped);
+
+      expect((await sync(b, shared.connect())).problems.map((p) => p.message)).toEqual([expect.stringMatching(/do not match the hash/)]);
+      await sync(a, shared.connect());
+      const mended = await shared.raw.get(target.key);
+      expect(mended.status === 'ok' && Buffer.from(mended.body).equals(original)).toBe(true);
+      for (const db of [b, a, b]) expect((await sync(db, shared.connect())).problems).toEqual([]);
+      expect(dumpTable(b)).toEqual(dumpTable(a));
+      expect(dumpTable(b).join('\n')).toContain('sealed 2');
+    } finally {
+      workspace.cleanup();
+    }
+  }, 60_000);
+});
