@@ -14,6 +14,13 @@ import { createReplica, createSharedRemote, dumpLog, dumpTable, failingRemote, i
 
 const kinds: RemoteKind[] = ['folder', 's3'];
 
+/** A copy of `bytes` with one byte changed: the same size, other content (bit rot, a careless edit). */
+function flipByte(bytes: Uint8Array, at: number): Buffer {
+  const copy = Buffer.from(bytes);
+  copy[at] = copy[at]! ^ 0xff;
+  return copy;
+}
+
 describe.each(kinds)('damaged batch files on a %s remote', (kind) => {
   let workspace: Workspace;
   let shared: SharedRemote;
@@ -89,8 +96,7 @@ describe.each(kinds)('damaged batch files on a %s remote', (kind) => {
   it('bytes changed in place, same size: found by its hash, rebuilt byte for byte, and a later sync costs one request again', async () => {
     const batches = await pushFourBatches();
     const rotten = batches[2]!;
-    const flipped = Buffer.from(rotten.bytes);
-    flipped[flipped.length >> 1] ^= 0xff;
+    const flipped = flipByte(rotten.bytes, rotten.bytes.length >> 1);
     await replace(rotten.key, flipped);
 
     const seen = await sync(b, shared.connect());
@@ -155,8 +161,7 @@ describe('a damaged batch older than the head lists', () => {
       const old = listed[listed.length - 70]!; // the first of the 70: outside the head's list
       const got = await shared.raw.get(old.key);
       if (got.status !== 'ok') throw new Error('missing');
-      const flipped = Buffer.from(got.body);
-      flipped[flipped.length >> 1] ^= 0xff;
+      const flipped = flipByte(got.body, got.body.length >> 1);
       await shared.raw.delete(old.key);
       await shared.raw.putIfAbsent(old.key, flipped);
 
@@ -196,8 +201,7 @@ describe('a damaged batch of an encrypted dataset', () => {
       const got = await shared.raw.get(target.key);
       if (got.status !== 'ok') throw new Error('missing');
       const original = Buffer.from(got.body);
-      const flipped = Buffer.from(original);
-      flipped[flipped.length - 20] ^= 0x01;
+      const flipped = flipByte(original, original.length - 20);
       await shared.raw.delete(target.key);
       await shared.raw.putIfAbsent(target.key, flipped);
 
