@@ -1,6 +1,6 @@
 // Our own batch files that went bad on the remote, uploaded again. A reader
-// reports a file it found damaged (damage-reports.ts); a LIST of our batches
-// also shows any that are missing or of the wrong size. Each is rebuilt from
+// reports a file it found damaged or missing (damage-reports.ts); a LIST of
+// our batches also shows any others of the wrong size. Each is rebuilt from
 // the log exactly as it was first made: the same changes and header give the
 // same bytes, which must hash to what our head lists before anything is
 // written. A batch that cannot be rebuilt so (older than the head lists, or
@@ -33,7 +33,7 @@ export interface MendResult {
 
 /**
  * Checks our batch files on the remote against the head's list (`batches`)
- * and uploads again those reported damaged, missing, or of the wrong size.
+ * and uploads again those reported, and those of the wrong size.
  */
 export async function mendOwnBatches(ctx: MendContext, batches: readonly BatchDescriptor[], reported: readonly string[]): Promise<MendResult> {
   const { db, remote } = ctx;
@@ -44,8 +44,9 @@ export async function mendOwnBatches(ctx: MendContext, batches: readonly BatchDe
     const key = descriptorKey(db.uuid, descriptor.file);
     ours.add(key);
     const object = listed.get(key);
-    // A file of the right size that nobody reported is taken as whole: checking every byte would cost a download.
-    if (object && object.size === descriptor.bytes && !reported.includes(key)) continue;
+    // Unreported, a file of the right size is taken as whole (checking every byte would cost
+    // a download), and a missing one as cleaned up by gc (a covering snapshot serves it).
+    if (!reported.includes(key) && (!object || object.size === descriptor.bytes)) continue;
     const bytes = await rebuild(ctx, batches, index);
     if (bytes === null) {
       if (!object || object.size !== descriptor.bytes || !(await isIntact(remote, key, descriptor))) result.unmendable.push(key);
