@@ -10,6 +10,7 @@ import type { TidemarkDatabase } from '../../src/main/engine/database';
 import { readOurReports } from '../../src/main/engine/sync/damage-reports';
 import { listReplicas } from '../../src/main/engine/sync/replicas';
 import { createWorkspace, type Workspace } from '../support/engine-fixtures';
+import type { Remote } from '../../src/main/engine/remote/remote';
 import { createReplica, createSharedRemote, dumpLog, dumpTable, failingRemote, introduce, sync, type RemoteKind, type SharedRemote } from '../support/sync-fixtures';
 
 const kinds: RemoteKind[] = ['folder', 's3'];
@@ -21,6 +22,31 @@ function flipByte(bytes: Uint8Array, at: number): Buffer {
   return copy;
 }
 
+async function bodyOf(remote: Remote, key: string): Promise<Buffer> {
+  const got = await remote.get(key);
+  if (got.status !== 'ok') throw new Error(`${key} is ${got.status}`);
+  return Buffer.from(got.body);
+}
+
+/** Puts other bytes where a file was, around the engine. */
+async function replaceFile(remote: Remote, key: string, bytes: Uint8Array): Promise<void> {
+  await remote.delete(key);
+  expect((await remote.putIfAbsent(key, bytes)).status).toBe('ok');
+}
+
+/** a and b, trusting each other, both holding a's first change. */
+async function twoDevices(workspace: Workspace, kind: RemoteKind, options: { encrypt?: boolean } = {}) {
+  const shared = await createSharedRemote(kind);
+  const a = createReplica(workspace, 'a');
+  const b = createReplica(workspace, 'b');
+  if (options.encrypt) await sync(a, shared.connect(), { encrypt: true });
+  await introduce([{ db: a, remote: shared.connect() }, { db: b, remote: shared.connect() }]);
+  a.write([{ op: 'put', table: 'notes', id: 'first', values: { title: 'b holds this before the damage' } }]);
+  // Twice around: with encryption, b receives the data key on the way.
+  for (let round = 0; round < 2; round++) for (const db of [a, b]) await sync(db, shared.connect());
+  return { shared, a, b };
+}
+
 describe.each(kinds)('damaged batch files on a %s remote', (kind) => {
   let workspace: Workspace;
   let shared: SharedRemote;
@@ -29,13 +55,7 @@ describe.each(kinds)('damaged batch files on a %s remote', (kind) => {
 
   beforeEach(async () => {
     workspace = createWorkspace('tidemark-damaged-');
-    shared = await createSharedRemote(kind);
-    a = createReplica(workspace, 'a');
-    b = createReplica(workspace, 'b');
-    await introduce([{ db: a, remote: shared.connect() }, { db: b, remote: shared.connect() }]);
-    a.write([{ op: 'put', table: 'notes', id: 'first', values: { title: 'b holds this before the damage' } }]);
-    await sync(a, shared.connect());
-    await sync(b, shared.connect());
+    ({ shared, a, b } = await twoDevices(workspace, kind));
   });
   afterEach(() => workspace.cleanup());
 
@@ -46,22 +66,11 @@ describe.each(kinds)('damaged batch files on a %s remote', (kind) => {
     await sync(a, shared.connect(), { maxBatchChanges: 5 });
     const added = (await shared.raw.list(`batches/${a.uuid}/`)).filter((o) => !before.has(o.key));
     expect(added).toHaveLength(4);
-    return Promise.all(added.map(async (o) => ({ key: o.key, bytes: await bodyOf(o.key) })));
-  }
-
-  async function bodyOf(key: string): Promise<Buffer> {
-    const got = await shared.raw.get(key);
-    if (got.status !== 'ok') throw new Error(`${key} is ${got.status}`);
-    return Buffer.from(got.body);
-  }
-
-  async function replace(key: string, bytes: Uint8Array): Promise<void> {
-    await shared.raw.delete(key);
-    expect((await shared.raw.putIfAbsent(key, bytes)).status).toBe('ok');
+    return Promise.all(added.map(async (o) => ({ key: o.key, bytes: await bodyOf(shared.raw, o.key) })));
   }
 
   async function headOf(db: TidemarkDatabase): Promise<Record<string, unknown>> {
-    return JSON.parse((await bodyOf(`replicas/${db.uuid}.json`)).toString('utf8')) as Record<string, unknown>;
+    return JSON.parse((await bodyOf(shared.raw, `replicas/${db.uuid}.json`)).toString('utf8')) as Record<string, unknown>;
   }
 
   async function expectConverged(): Promise<void> {
@@ -84,7 +93,7 @@ describe.each(kinds)('damaged batch files on a %s remote', (kind) => {
 
     const mended = await sync(a, shared.connect()); // a has written nothing new
     expect(mended.warnings.join('\n')).toMatch(/Uploaded again 1 of this device's batch files/);
-    expect(await bodyOf(lost.key)).toEqual(lost.bytes);
+    expect(await bodyOf(shared.raw, lost.key)).toEqual(lost.bytes);
 
     await expectConverged();
     expect(dumpTable(b).join('\n')).toContain('title 3');
@@ -97,12 +106,12 @@ describe.each(kinds)('damaged batch files on a %s remote', (kind) => {
     const batches = await pushFourBatches();
     const rotten = batches[2]!;
     const flipped = flipByte(rotten.bytes, rotten.bytes.length >> 1);
-    await replace(rotten.key, flipped);
+    await replaceFile(shared.raw, rotten.key, flipped);
 
     const seen = await sync(b, shared.connect());
     expect(seen.problems.map((p) => p.message)).toEqual([expect.stringMatching(/do not match the hash/)]);
     await sync(a, shared.connect());
-    expect(await bodyOf(rotten.key)).toEqual(rotten.bytes);
+    expect(await bodyOf(shared.raw, rotten.key)).toEqual(rotten.bytes);
     await expectConverged();
 
     // The reports are over: nobody uploads or rewrites anything any more.
@@ -116,10 +125,10 @@ describe.each(kinds)('damaged batch files on a %s remote', (kind) => {
   it('a file cut short on the remote (a sync tool copying in place) is reported and mended like a damaged one', async () => {
     const batches = await pushFourBatches();
     const cut = batches[0]!;
-    await replace(cut.key, cut.bytes.subarray(0, cut.bytes.length - 9));
+    await replaceFile(shared.raw, cut.key, cut.bytes.subarray(0, cut.bytes.length - 9));
     expect((await sync(b, shared.connect())).problems.map((p) => p.message)).toEqual([expect.stringMatching(/bytes arrived/)]);
     await sync(a, shared.connect());
-    expect(await bodyOf(cut.key)).toEqual(cut.bytes);
+    expect(await bodyOf(shared.raw, cut.key)).toEqual(cut.bytes);
     await expectConverged();
   });
 
@@ -147,23 +156,14 @@ describe('a damaged batch older than the head lists', () => {
   it('is bridged by a snapshot its author publishes instead, and b gets every change', async () => {
     const workspace = createWorkspace('tidemark-damaged-old-');
     try {
-      const shared = await createSharedRemote('folder');
-      const a = createReplica(workspace, 'a');
-      const b = createReplica(workspace, 'b');
-      await introduce([{ db: a, remote: shared.connect() }, { db: b, remote: shared.connect() }]);
-      a.write([{ op: 'put', table: 'notes', id: 'first', values: { title: 'b holds this before the damage' } }]);
-      await sync(a, shared.connect());
-      await sync(b, shared.connect());
+      const { shared, a, b } = await twoDevices(workspace, 'folder');
       // 70 one-change batches: the head lists the newest 64, so b reads these by LIST.
       for (let i = 0; i < 70; i++) a.write([{ op: 'put', table: 'notes', id: `n${String(i).padStart(2, '0')}`, values: { title: `title ${i}` } }]);
       await sync(a, shared.connect(), { maxBatchChanges: 1, snapshot: 'never' });
       const listed = await shared.raw.list(`batches/${a.uuid}/`);
       const old = listed[listed.length - 70]!; // the first of the 70: outside the head's list
-      const got = await shared.raw.get(old.key);
-      if (got.status !== 'ok') throw new Error('missing');
-      const flipped = flipByte(got.body, got.body.length >> 1);
-      await shared.raw.delete(old.key);
-      await shared.raw.putIfAbsent(old.key, flipped);
+      const bytes = await bodyOf(shared.raw, old.key);
+      await replaceFile(shared.raw, old.key, flipByte(bytes, bytes.length >> 1));
 
       // By LIST, b can only tell the chain does not add up: it reports the folder.
       const seen = await sync(b, shared.connect());
@@ -188,27 +188,17 @@ describe('a damaged batch of an encrypted dataset', () => {
   it('is sealed again to the very same bytes under the key it was sealed with', async () => {
     const workspace = createWorkspace('tidemark-damaged-sealed-');
     try {
-      const shared = await createSharedRemote('folder');
-      const a = createReplica(workspace, 'a');
-      const b = createReplica(workspace, 'b');
-      await sync(a, shared.connect(), { encrypt: true });
-      await introduce([{ db: a, remote: shared.connect() }, { db: b, remote: shared.connect() }]);
-      for (let round = 0; round < 2; round++) for (const db of [a, b]) await sync(db, shared.connect()); // b receives the data key
+      const { shared, a, b } = await twoDevices(workspace, 'folder', { encrypt: true });
       for (let i = 0; i < 3; i++) a.write([{ op: 'put', table: 'notes', id: `s${i}`, values: { title: `sealed ${i}` } }]);
       await sync(a, shared.connect(), { maxBatchChanges: 5 });
       const listed = await shared.raw.list(`batches/${a.uuid}/`);
       const target = listed[listed.length - 2]!;
-      const got = await shared.raw.get(target.key);
-      if (got.status !== 'ok') throw new Error('missing');
-      const original = Buffer.from(got.body);
-      const flipped = flipByte(original, original.length - 20);
-      await shared.raw.delete(target.key);
-      await shared.raw.putIfAbsent(target.key, flipped);
+      const original = await bodyOf(shared.raw, target.key);
+      await replaceFile(shared.raw, target.key, flipByte(original, original.length - 20));
 
       expect((await sync(b, shared.connect())).problems.map((p) => p.message)).toEqual([expect.stringMatching(/do not match the hash/)]);
       await sync(a, shared.connect());
-      const mended = await shared.raw.get(target.key);
-      expect(mended.status === 'ok' && Buffer.from(mended.body).equals(original)).toBe(true);
+      expect(await bodyOf(shared.raw, target.key)).toEqual(original);
       for (const db of [b, a, b]) expect((await sync(db, shared.connect())).problems).toEqual([]);
       expect(dumpTable(b)).toEqual(dumpTable(a));
       expect(dumpTable(b).join('\n')).toContain('sealed 2');
