@@ -92,7 +92,7 @@ describe.each(kinds)('damaged batch files on a %s remote', (kind) => {
     expect((await headOf(b)).damaged).toEqual([{ replica: a.uuid, file: lost.key, seen: expect.any(String) }]);
 
     const mended = await sync(a, shared.connect()); // a has written nothing new
-    expect(mended.warnings.join('\n')).toMatch(/Uploaded again 1 of this device's batch files/);
+    expect(mended.warnings.join('\n')).toMatch(/Uploaded again 1 of this device's batch files .*\(reported by b\)/);
     expect(await bodyOf(shared.raw, lost.key)).toEqual(lost.bytes);
 
     await expectConverged();

@@ -19,7 +19,7 @@ import { isSnapshotDue, uploadSnapshot } from './snapshot';
 import { markReportsHandled, readOurReports, unhandledReports, type ReportAboutUs } from './damage-reports';
 import { mendOwnBatches } from './mend-batches';
 import { countOwnAfter, countOwnUpTo, readOwnChanges } from './own-changes';
-import { readPushIntent, readPushState, writePushIntent, writePushState, type PushState } from './sync-state';
+import { readPushIntent, readPushState, readReplica, writePushIntent, writePushState, type PushState } from './sync-state';
 import type { SyncProgress } from './sync';
 
 export interface PushContext {
@@ -109,7 +109,7 @@ export async function push(ctx: PushContext): Promise<number> {
 /** Uploads again the reported files it can (mend-batches.ts); returns how many need a snapshot instead. */
 async function mendReported(ctx: PushContext, state: PushState, reports: readonly ReportAboutUs[]): Promise<number> {
   const { mended, unmendable } = await mendOwnBatches(ctx, state.batches, reports.map((report) => report.file));
-  const by = [...new Set(reports.map((report) => report.reporter))].join(', ');
+  const by = [...new Set(reports.map((report) => readReplica(ctx.db.sqlite, report.reporter)?.name || report.reporter))].join(', ');
   if (mended.length > 0) ctx.warnings.push(`Uploaded again ${mended.length} of this device's batch files that were damaged or missing on the remote (reported by ${by}).`);
   if (unmendable.length > 0) {
     ctx.warnings.push(
@@ -119,7 +119,10 @@ async function mendReported(ctx: PushContext, state: PushState, reports: readonl
   return unmendable.length;
 }
 
-/** The other replicas' files we found damaged, for their authors (damage-reports.ts); absent when none. */
+/**
+ * The other replicas' files we found damaged, for their authors (damage-reports.ts);
+ * absent when none, so heads and digests from before reports existed stay as they were.
+ */
 function damagedField(db: TidemarkDatabase): Pick<Head, 'damaged'> {
   const damaged = readOurReports(db.sqlite);
   return damaged.length > 0 ? { damaged } : {};
@@ -133,10 +136,7 @@ function appliedPositions(db: TidemarkDatabase): Record<string, string> {
 
 function headInputsDigest(ctx: PushContext, wrappedKeys: WrappedKey[]): string {
   const keys = wrappedKeys.map((k) => `${k.epoch}/${k.replica}`); // wrapping is randomized: compare what, not how
-  const damaged = readOurReports(ctx.db.sqlite);
-  // Only when there are reports: heads and digests from before they existed stay as they were.
-  const reports = damaged.length > 0 ? { damaged } : {};
-  return sha256Hex(canonicalJson({ name: ctx.db.name(), keys: ctx.keys.public, endorsements: ourEndorsements(ctx.db), wrapped: keys, ...reports }));
+  return sha256Hex(canonicalJson({ name: ctx.db.name(), keys: ctx.keys.public, endorsements: ourEndorsements(ctx.db), wrapped: keys, ...damagedField(ctx.db) }));
 }
 
 interface SealingKey {
