@@ -7,7 +7,8 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TidemarkDatabase } from '../../src/main/engine/database';
-import { readOurReports } from '../../src/main/engine/sync/damage-reports';
+import { readOurReports, writeOurReports } from '../../src/main/engine/sync/damage-reports';
+import { saveProblem } from '../../src/main/engine/sync/sync-state';
 import { listReplicas } from '../../src/main/engine/sync/replicas';
 import { createWorkspace, type Workspace } from '../support/engine-fixtures';
 import type { Remote } from '../../src/main/engine/remote/remote';
@@ -171,7 +172,7 @@ describe('a damaged batch older than the head lists', () => {
       expect(readOurReports(b.sqlite)).toEqual([{ replica: a.uuid, file: `batches/${a.uuid}/`, seen: expect.any(String) }]);
 
       const answered = await sync(a, shared.connect(), { snapshot: 'never' }); // the fallback publishes one anyway
-      expect(answered.warnings.join('\n')).toMatch(/published a snapshot/);
+      expect(answered.warnings.join('\n')).toMatch(/catch up from this device's snapshot/);
       expect(await shared.raw.list(`snapshots/${a.uuid}/`)).toHaveLength(1);
 
       for (const db of [b, a, b]) expect((await sync(db, shared.connect())).problems).toEqual([]);
@@ -206,4 +207,29 @@ describe('a damaged batch of an encrypted dataset', () => {
       workspace.cleanup();
     }
   }, 60_000);
+});
+
+describe('reports a snapshot already answers', () => {
+  it('do not make the author upload its whole log again', async () => {
+    const workspace = createWorkspace('tidemark-damaged-again-');
+    try {
+      const { shared, a, b } = await twoDevices(workspace, 'folder');
+      await sync(a, shared.connect(), { snapshot: 'force' });
+      await sync(b, shared.connect());
+      expect(await shared.raw.list(`snapshots/${a.uuid}/`)).toHaveLength(1);
+      // b says, as a replica that keeps failing on a's batches would, that a's files do not add up.
+      const aHead = (await shared.raw.list(`replicas/${a.uuid}.json`))[0]!;
+      b.transaction(() => {
+        saveProblem(b.sqlite, a.uuid, 'its batch files do not match the chain its signed head names', aHead.etag);
+        writeOurReports(b, new Map([[a.uuid, { replica: a.uuid, file: `batches/${a.uuid}/`, seen: 'x' }]]));
+      });
+      await sync(b, shared.connect());
+
+      const answered = await sync(a, shared.connect());
+      expect(answered.warnings.join('\n')).toMatch(/catch up from this device's snapshot/);
+      expect(await shared.raw.list(`snapshots/${a.uuid}/`)).toHaveLength(1); // the one it has holds everything
+    } finally {
+      workspace.cleanup();
+    }
+  });
 });

@@ -63,6 +63,8 @@ export async function push(ctx: PushContext): Promise<number> {
   }
   // Mended before anything new goes up; the head written below tells the readers to try again.
   const unmendable = toMend.length > 0 ? await mendReported(ctx, state, toMend) : 0;
+  // What cannot be mended a snapshot bridges, unless ours already holds all we had pushed (reports cannot make us upload the log again and again).
+  const bridgeBySnapshot = unmendable > 0 && !((state.snapshot?.covers[db.uuid] ?? '') >= (state.last ?? ''));
 
   let pushed = 0;
   // Batches an earlier push uploaded are cut again at the same changes: two
@@ -92,7 +94,7 @@ export async function push(ctx: PushContext): Promise<number> {
     ctx.onProgress({ phase: 'push', done: pushed, total: Math.max(total, pushed), bytes: batch.bytes.length });
   }
 
-  const mode = unmendable > 0 ? 'force' : (ctx.snapshot ?? 'auto');
+  const mode = bridgeBySnapshot ? 'force' : (ctx.snapshot ?? 'auto');
   if (mode === 'force' || (mode === 'auto' && isSnapshotDue(db, state))) {
     const snapshot = await uploadSnapshot(ctx, state);
     if (snapshot) state = { ...state, snapshot };
@@ -106,14 +108,14 @@ export async function push(ctx: PushContext): Promise<number> {
   return pushed;
 }
 
-/** Uploads again the reported files it can (mend-batches.ts); returns how many need a snapshot instead. */
+/** Uploads again the reported files it can (mend-batches.ts); returns how many need a snapshot to bridge them. */
 async function mendReported(ctx: PushContext, state: PushState, reports: readonly ReportAboutUs[]): Promise<number> {
   const { mended, unmendable } = await mendOwnBatches(ctx, state.batches, reports.map((report) => report.file));
   const by = [...new Set(reports.map((report) => readReplica(ctx.db.sqlite, report.reporter)?.name || report.reporter))].join(', ');
   if (mended.length > 0) ctx.warnings.push(`Uploaded again ${mended.length} of this device's batch files that were damaged or missing on the remote (reported by ${by}).`);
   if (unmendable.length > 0) {
     ctx.warnings.push(
-      `${unmendable.length} of this device's batch files on the remote are damaged and cannot be rebuilt byte for byte here (${unmendable.join(', ')}); published a snapshot for other devices to catch up from instead.`,
+      `${unmendable.length} of this device's batch files on the remote are damaged and cannot be rebuilt byte for byte here (${unmendable.join(', ')}); other devices catch up from this device's snapshot instead, published now if the newest does not hold them.`,
     );
   }
   return unmendable.length;
