@@ -133,6 +133,40 @@ describe.each(kinds)('damaged batch files on a %s remote', (kind) => {
     await expectConverged();
   });
 
+  it("a file whole on the remote but damaged on b's way to it: a uploads nothing, answers once, and then stays quiet", async () => {
+    const batches = await pushFourBatches();
+    const target = batches[1]!;
+    // b's downloads of that file arrive altered (its sync tool's copy, its network): the same size, other bytes.
+    const throughBadCopy = (): Remote => {
+      const inner = shared.connect();
+      return {
+        url: inner.url,
+        list: (prefix, options) => inner.list(prefix, options),
+        get: async (key, options) => {
+          const got = await inner.get(key, options);
+          return got.status === 'ok' && key === target.key ? { ...got, body: flipByte(got.body, 100) } : got;
+        },
+        putIfAbsent: (key, body) => inner.putIfAbsent(key, body),
+        putIfMatch: (key, body, etag) => inner.putIfMatch(key, body, etag),
+        delete: (key) => inner.delete(key),
+      };
+    };
+    const listedEtag = async () => (await shared.raw.list(target.key))[0]!.etag;
+    const etag = await listedEtag();
+
+    expect((await sync(b, throughBadCopy())).problems.map((p) => p.message)).toEqual([expect.stringMatching(/do not match the hash/)]);
+    const first = await sync(a, shared.connect()); // reported for the first time: a new head, so b tries again
+    expect(first.warnings).toEqual([]);
+    expect((await sync(b, throughBadCopy())).problems).toHaveLength(1);
+    const again = failingRemote(shared.connect(), () => false);
+    await sync(a, again); // reported again at a's new head: still whole, so no upload and no new head
+    expect(again.calls.filter(([operation]) => operation.startsWith('put'))).toEqual([]);
+    expect(await listedEtag()).toBe(etag);
+    for (const db of [b, a]) await sync(db, db === b ? throughBadCopy() : shared.connect());
+    expect((await sync(a, shared.connect())).requests).toBe(1);
+    expect(await bodyOf(shared.raw, target.key)).toEqual(target.bytes);
+  });
+
   it('a report in the head of a replica a has not approved is ignored: a reads none of its own batches', async () => {
     const batches = await pushFourBatches();
     await expectConverged();

@@ -91,6 +91,13 @@ export function unhandledReports(db: Database, reports: readonly ReportAboutUs[]
   return reports.filter((report) => handled[handledKey(report)] !== report.etag);
 }
 
+/** The reports made for the first time: none acted on before for that reporter and file, at any head. */
+export function firstReports(db: Database, reports: readonly ReportAboutUs[]): ReportAboutUs[] {
+  const text = readMeta(db, META.damageHandled);
+  const handled = text ? (JSON.parse(text) as Handled) : {};
+  return reports.filter((report) => handled[handledKey(report)] === undefined);
+}
+
 /** Records every current report as acted on (reports no longer made are forgotten); writes only a change. */
 export function markReportsHandled(db: TidemarkDatabase, reports: readonly ReportAboutUs[]): void {
   const handled: Handled = {};

@@ -27,17 +27,20 @@ export interface MendContext {
 export interface MendResult {
   /** Files uploaded again. */
   mended: string[];
+  /** Reported files that are whole on the remote: the reader's copy or download was bad. */
+  whole: string[];
   /** Damaged files that could not be rebuilt byte for byte: a snapshot must bridge them. */
   unmendable: string[];
 }
 
 /**
  * Checks our batch files on the remote against the head's list (`batches`)
- * and uploads again those reported, and those of the wrong size.
+ * and uploads again those of the wrong size, and those reported unless they
+ * download whole.
  */
 export async function mendOwnBatches(ctx: MendContext, batches: readonly BatchDescriptor[], reported: readonly string[]): Promise<MendResult> {
   const { db, remote } = ctx;
-  const result: MendResult = { mended: [], unmendable: [] };
+  const result: MendResult = { mended: [], whole: [], unmendable: [] };
   const listed = new Map((await remote.list(`batches/${db.uuid}/`)).map((object) => [object.key, object]));
   const ours = new Set<string>();
   for (const [index, descriptor] of batches.entries()) {
@@ -47,15 +50,20 @@ export async function mendOwnBatches(ctx: MendContext, batches: readonly BatchDe
     // Unreported, a file of the right size is taken as whole (checking every byte would cost
     // a download), and a missing one as cleaned up by gc (a covering snapshot serves it).
     if (!reported.includes(key) && (!object || object.size === descriptor.bytes)) continue;
-    const bytes = await rebuild(ctx, batches, index);
-    if (bytes === null) {
-      if (!object || object.size !== descriptor.bytes || !(await isIntact(remote, key, descriptor))) result.unmendable.push(key);
+    // A reported file of the right size may be whole: one download tells, where an upload would not.
+    if (object && object.size === descriptor.bytes && (await isIntact(remote, key, descriptor))) {
+      result.whole.push(key);
       continue;
     }
-    // Replaced only as it was listed: if it changed since, someone else is writing as us.
+    const bytes = await rebuild(ctx, batches, index);
+    if (bytes === null) {
+      result.unmendable.push(key);
+      continue;
+    }
+    // Replaced only as it was listed. Changed since (a sync tool putting a copy back), it is
+    // left as it is now: a reader that still finds it damaged reports it again.
     const put = object ? await remote.putIfMatch(key, bytes, object.etag) : await remote.putIfAbsent(key, bytes);
     if (put.status === 'ok') result.mended.push(key);
-    else result.unmendable.push(key);
   }
   // Reported files older than the head's list cannot be checked against it, nor can
   // a chain of files that does not add up (the folder reported): a snapshot bridges them.
@@ -64,7 +72,7 @@ export async function mendOwnBatches(ctx: MendContext, batches: readonly BatchDe
   return result;
 }
 
-/** Whether the file on the remote is, byte for byte, the one the head lists (a download, so only where it cannot be rebuilt). */
+/** Whether the file on the remote is, byte for byte, the one the head lists. */
 async function isIntact(remote: Remote, key: string, descriptor: BatchDescriptor): Promise<boolean> {
   const current = await remote.get(key);
   return current.status === 'ok' && sha256Hex(current.body) === descriptor.sha256;

@@ -16,7 +16,7 @@ import { ourEndorsements, readTrustedKeys } from '../trust/trust';
 import { heldEpochs, readDataKey, sealFile, wrapDataKey, type WrappedKey } from '../crypto/data-keys';
 import type { SecretStore } from '../secrets/secret-store';
 import { isSnapshotDue, uploadSnapshot } from './snapshot';
-import { markReportsHandled, readOurReports, unhandledReports, type ReportAboutUs } from './damage-reports';
+import { firstReports, markReportsHandled, readOurReports, unhandledReports, type ReportAboutUs } from './damage-reports';
 import { mendOwnBatches } from './mend-batches';
 import { countOwnAfter, countOwnUpTo, readOwnChanges } from './own-changes';
 import { readPushIntent, readPushState, readReplica, writePushIntent, writePushState, type PushState } from './sync-state';
@@ -55,16 +55,20 @@ export async function push(ctx: PushContext): Promise<number> {
   // Nothing new, and our head is as we left it and still says what it should: no request at all.
   const headInputs = headInputsDigest(ctx, wrappedKeys);
   const headAsLeft = state.headEtag !== null && ctx.listedEtag === state.headEtag && state.headInputs === headInputs;
+  // Reported files are mended before anything new goes up.
   const reports = ctx.reportsAboutUs ?? [];
   const toMend = unhandledReports(db.sqlite, reports);
-  if (total === 0 && headAsLeft && intent === null && ctx.snapshot !== 'force' && toMend.length === 0) {
+  const mend = toMend.length > 0 ? await mendReported(ctx, state, toMend) : { mended: 0, unmendable: 0 };
+  // What cannot be mended a snapshot bridges, unless ours already holds all we had pushed (reports cannot make us upload the log again and again).
+  const bridgeBySnapshot = mend.unmendable > 0 && !((state.snapshot?.covers[db.uuid] ?? '') >= (state.last ?? ''));
+  // A new head has the readers try again: after a file was mended, or the first time it was
+  // reported (it may have been whole all along). Reported again though whole, the fault is
+  // the reader's copy or its downloads, and another head would only start the round again.
+  const answer = mend.mended > 0 || bridgeBySnapshot || firstReports(db.sqlite, toMend).length > 0;
+  if (total === 0 && headAsLeft && intent === null && ctx.snapshot !== 'force' && !answer) {
     markReportsHandled(db, reports);
     return 0;
   }
-  // Mended before anything new goes up; the head written below tells the readers to try again.
-  const unmendable = toMend.length > 0 ? await mendReported(ctx, state, toMend) : 0;
-  // What cannot be mended a snapshot bridges, unless ours already holds all we had pushed (reports cannot make us upload the log again and again).
-  const bridgeBySnapshot = unmendable > 0 && !((state.snapshot?.covers[db.uuid] ?? '') >= (state.last ?? ''));
 
   let pushed = 0;
   // Batches an earlier push uploaded are cut again at the same changes: two
@@ -108,8 +112,8 @@ export async function push(ctx: PushContext): Promise<number> {
   return pushed;
 }
 
-/** Uploads again the reported files it can (mend-batches.ts); returns how many need a snapshot to bridge them. */
-async function mendReported(ctx: PushContext, state: PushState, reports: readonly ReportAboutUs[]): Promise<number> {
+/** Uploads again the reported files it can (mend-batches.ts); counts those mended and those a snapshot must bridge. */
+async function mendReported(ctx: PushContext, state: PushState, reports: readonly ReportAboutUs[]): Promise<{ mended: number; unmendable: number }> {
   const { mended, unmendable } = await mendOwnBatches(ctx, state.batches, reports.map((report) => report.file));
   const by = [...new Set(reports.map((report) => readReplica(ctx.db.sqlite, report.reporter)?.name || report.reporter))].join(', ');
   if (mended.length > 0) ctx.warnings.push(`Uploaded again ${mended.length} of this device's batch files that were damaged or missing on the remote (reported by ${by}).`);
@@ -118,7 +122,7 @@ async function mendReported(ctx: PushContext, state: PushState, reports: readonl
       `${unmendable.length} of this device's batch files on the remote are damaged and cannot be rebuilt byte for byte here (${unmendable.join(', ')}); other devices catch up from this device's snapshot instead, published now if the newest does not hold them.`,
     );
   }
-  return unmendable.length;
+  return { mended: mended.length, unmendable: unmendable.length };
 }
 
 /**
