@@ -187,83 +187,70 @@ describe.each(kinds)('damaged batch files on a %s remote', (kind) => {
   });
 });
 
-describe('a damaged batch older than the head lists', () => {
-  it('is bridged by a snapshot its author publishes instead, and b gets every change', async () => {
-    const workspace = createWorkspace('tidemark-damaged-old-');
-    try {
-      const { shared, a, b } = await twoDevices(workspace, 'folder');
-      // 70 one-change batches: the head lists the newest 64, so b reads these by LIST.
-      for (let i = 0; i < 70; i++) a.write([{ op: 'put', table: 'notes', id: `n${String(i).padStart(2, '0')}`, values: { title: `title ${i}` } }]);
-      await sync(a, shared.connect(), { maxBatchChanges: 1, snapshot: 'never' });
-      const listed = await shared.raw.list(`batches/${a.uuid}/`);
-      const old = listed[listed.length - 70]!; // the first of the 70: outside the head's list
-      const bytes = await bodyOf(shared.raw, old.key);
-      await replaceFile(shared.raw, old.key, flipByte(bytes, bytes.length >> 1));
+describe('damaged batch files on a folder remote, cases of their own', () => {
+  let workspace: Workspace;
+  beforeEach(() => {
+    workspace = createWorkspace('tidemark-damaged-');
+  });
+  afterEach(() => workspace.cleanup());
 
-      // By LIST, b can only tell the chain does not add up: it reports the folder.
-      const seen = await sync(b, shared.connect());
-      expect(seen.problems.map((p) => p.message)).toEqual([expect.stringMatching(/do not match the chain/)]);
-      expect(readOurReports(b.sqlite)).toEqual([{ replica: a.uuid, file: `batches/${a.uuid}/`, seen: expect.any(String) }]);
+  it('a damaged batch older than the head lists is bridged by a snapshot its author publishes instead, and b gets every change', async () => {
+    const { shared, a, b } = await twoDevices(workspace, 'folder');
+    // 70 one-change batches: the head lists the newest 64, so b reads these by LIST.
+    for (let i = 0; i < 70; i++) a.write([{ op: 'put', table: 'notes', id: `n${String(i).padStart(2, '0')}`, values: { title: `title ${i}` } }]);
+    await sync(a, shared.connect(), { maxBatchChanges: 1, snapshot: 'never' });
+    const listed = await shared.raw.list(`batches/${a.uuid}/`);
+    const old = listed[listed.length - 70]!; // the first of the 70: outside the head's list
+    const bytes = await bodyOf(shared.raw, old.key);
+    await replaceFile(shared.raw, old.key, flipByte(bytes, bytes.length >> 1));
 
-      const answered = await sync(a, shared.connect(), { snapshot: 'never' }); // the fallback publishes one anyway
-      expect(answered.warnings.join('\n')).toMatch(/catch up from this device's snapshot/);
-      expect(await shared.raw.list(`snapshots/${a.uuid}/`)).toHaveLength(1);
+    // By LIST, b can only tell the chain does not add up: it reports the folder.
+    const seen = await sync(b, shared.connect());
+    expect(seen.problems.map((p) => p.message)).toEqual([expect.stringMatching(/do not match the chain/)]);
+    expect(readOurReports(b.sqlite)).toEqual([{ replica: a.uuid, file: `batches/${a.uuid}/`, seen: expect.any(String) }]);
 
-      for (const db of [b, a, b]) expect((await sync(db, shared.connect())).problems).toEqual([]);
-      expect(dumpLog(b)).toEqual(dumpLog(a));
-      expect(dumpTable(b)).toEqual(dumpTable(a));
-      expect(dumpTable(b)).toHaveLength(71);
-    } finally {
-      workspace.cleanup();
-    }
+    const answered = await sync(a, shared.connect(), { snapshot: 'never' }); // the fallback publishes one anyway
+    expect(answered.warnings.join('\n')).toMatch(/catch up from this device's snapshot/);
+    expect(await shared.raw.list(`snapshots/${a.uuid}/`)).toHaveLength(1);
+
+    for (const db of [b, a, b]) expect((await sync(db, shared.connect())).problems).toEqual([]);
+    expect(dumpLog(b)).toEqual(dumpLog(a));
+    expect(dumpTable(b)).toEqual(dumpTable(a));
+    expect(dumpTable(b)).toHaveLength(71);
   }, 60_000);
-});
 
-describe('a damaged batch of an encrypted dataset', () => {
-  it('is sealed again to the very same bytes under the key it was sealed with', async () => {
-    const workspace = createWorkspace('tidemark-damaged-sealed-');
-    try {
-      const { shared, a, b } = await twoDevices(workspace, 'folder', { encrypt: true });
-      for (let i = 0; i < 3; i++) a.write([{ op: 'put', table: 'notes', id: `s${i}`, values: { title: `sealed ${i}` } }]);
-      await sync(a, shared.connect(), { maxBatchChanges: 5 });
-      const listed = await shared.raw.list(`batches/${a.uuid}/`);
-      const target = listed[listed.length - 2]!;
-      const original = await bodyOf(shared.raw, target.key);
-      await replaceFile(shared.raw, target.key, flipByte(original, original.length - 20));
+  it('a damaged batch of an encrypted dataset is sealed again to the very same bytes under the key it was sealed with', async () => {
+    const { shared, a, b } = await twoDevices(workspace, 'folder', { encrypt: true });
+    for (let i = 0; i < 3; i++) a.write([{ op: 'put', table: 'notes', id: `s${i}`, values: { title: `sealed ${i}` } }]);
+    await sync(a, shared.connect(), { maxBatchChanges: 5 });
+    const listed = await shared.raw.list(`batches/${a.uuid}/`);
+    const target = listed[listed.length - 2]!;
+    const original = await bodyOf(shared.raw, target.key);
+    await replaceFile(shared.raw, target.key, flipByte(original, original.length - 20));
 
-      expect((await sync(b, shared.connect())).problems.map((p) => p.message)).toEqual([expect.stringMatching(/do not match the hash/)]);
-      await sync(a, shared.connect());
-      expect(await bodyOf(shared.raw, target.key)).toEqual(original);
-      for (const db of [b, a, b]) expect((await sync(db, shared.connect())).problems).toEqual([]);
-      expect(dumpTable(b)).toEqual(dumpTable(a));
-      expect(dumpTable(b).join('\n')).toContain('sealed 2');
-    } finally {
-      workspace.cleanup();
-    }
+    expect((await sync(b, shared.connect())).problems.map((p) => p.message)).toEqual([expect.stringMatching(/do not match the hash/)]);
+    await sync(a, shared.connect());
+    expect(await bodyOf(shared.raw, target.key)).toEqual(original);
+    for (const db of [b, a, b]) expect((await sync(db, shared.connect())).problems).toEqual([]);
+    expect(dumpTable(b)).toEqual(dumpTable(a));
+    expect(dumpTable(b).join('\n')).toContain('sealed 2');
   }, 60_000);
-});
 
-describe('reports a snapshot already answers', () => {
-  it('do not make the author upload its whole log again', async () => {
-    const workspace = createWorkspace('tidemark-damaged-again-');
-    try {
-      const { shared, a, b } = await twoDevices(workspace, 'folder');
-      await sync(a, shared.connect(), { snapshot: 'force' });
-      await sync(b, shared.connect());
-      expect(await shared.raw.list(`snapshots/${a.uuid}/`)).toHaveLength(1);
-      // b says, as a replica that keeps failing on a's batches would, that a's files do not add up.
-      const aHead = (await shared.raw.list(`replicas/${a.uuid}.json`))[0]!;
-      b.transaction(() => {
-        saveProblem(b.sqlite, a.uuid, 'its batch files do not match the chain its signed head names', aHead.etag);
-        writeOurReports(b, new Map([[a.uuid, { replica: a.uuid, file: `batches/${a.uuid}/`, seen: 'x' }]]));
-      });
-      await sync(b, shared.connect());
+  it('reports a snapshot already answers do not make the author upload its whole log again', async () => {
+    const { shared, a, b } = await twoDevices(workspace, 'folder');
+    await sync(a, shared.connect(), { snapshot: 'force' });
+    await sync(b, shared.connect());
+    expect(await shared.raw.list(`snapshots/${a.uuid}/`)).toHaveLength(1);
+    // b says, as a replica that keeps failing on a's batches would, that a's files do not add up.
+    const aHead = (await shared.raw.list(`replicas/${a.uuid}.json`))[0]!;
+    b.transaction(() => {
+      saveProblem(b.sqlite, a.uuid, 'its batch files do not match the chain its signed head names', aHead.etag);
+      writeOurReports(b, new Map([[a.uuid, { replica: a.uuid, file: `batches/${a.uuid}/`, seen: 'x' }]]));
+    });
+    await sync(b, shared.connect());
 
-      const answered = await sync(a, shared.connect());
-      expect(answered.warnings.join('\n')).toMatch(/catch up from this device's snapshot/);
-      expect(await shared.raw.list(`snapshots/${a.uuid}/`)).toHaveLength(1); // the one it has holds everything
-    } finally {
-      workspace.cleanup();
-    }
+    const answered = await sync(a, shared.connect());
+    expect(answered.warnings.join('\n')).toMatch(/catch up from this device's snapshot/);
+    expect(await shared.raw.list(`snapshots/${a.uuid}/`)).toHaveLength(1); // the one it has holds everything
   });
 });
