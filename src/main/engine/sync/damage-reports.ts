@@ -63,8 +63,12 @@ export function readOurReports(db: Database): DamageReport[] {
 /** Saves the reports when they changed (a sync with nothing to report writes nothing). */
 export function writeOurReports(db: TidemarkDatabase, reports: ReadonlyMap<string, DamageReport>): void {
   const list = [...reports.values()].sort((x, y) => (x.replica < y.replica ? -1 : 1));
-  const text = JSON.stringify(list);
-  if (text !== (readMeta(db.sqlite, META.damageReports) ?? '[]')) db.transaction(() => writeMeta(db.sqlite, META.damageReports, text));
+  writeIfChanged(db, META.damageReports, JSON.stringify(list), '[]');
+}
+
+/** Writes a ZV_METADATA value only when it differs from what is there (`none`: the text of nothing). */
+function writeIfChanged(db: TidemarkDatabase, key: string, text: string, none: string): void {
+  if (text !== (readMeta(db.sqlite, key) ?? none)) db.transaction(() => writeMeta(db.sqlite, key, text));
 }
 
 /** What trusted heads report about our own files, each once, at most MAX_REPORTS_ABOUT_US. */
@@ -84,24 +88,17 @@ type Handled = Record<string, string>;
 
 const handledKey = (report: ReportAboutUs) => `${report.reporter} ${report.file}`;
 
-/** The reports not yet acted on at the reporter's current head. */
-export function unhandledReports(db: Database, reports: readonly ReportAboutUs[]): ReportAboutUs[] {
+/** Where the reports about us stand: those not yet acted on at the reporter's current head, and of those the ones never acted on at any head. */
+export function sortReports(db: Database, reports: readonly ReportAboutUs[]): { unhandled: ReportAboutUs[]; first: ReportAboutUs[] } {
   const text = readMeta(db, META.damageHandled);
   const handled = text ? (JSON.parse(text) as Handled) : {};
-  return reports.filter((report) => handled[handledKey(report)] !== report.etag);
-}
-
-/** The reports made for the first time: none acted on before for that reporter and file, at any head. */
-export function firstReports(db: Database, reports: readonly ReportAboutUs[]): ReportAboutUs[] {
-  const text = readMeta(db, META.damageHandled);
-  const handled = text ? (JSON.parse(text) as Handled) : {};
-  return reports.filter((report) => handled[handledKey(report)] === undefined);
+  const unhandled = reports.filter((report) => handled[handledKey(report)] !== report.etag);
+  return { unhandled, first: unhandled.filter((report) => handled[handledKey(report)] === undefined) };
 }
 
 /** Records every current report as acted on (reports no longer made are forgotten); writes only a change. */
 export function markReportsHandled(db: TidemarkDatabase, reports: readonly ReportAboutUs[]): void {
   const handled: Handled = {};
   for (const report of reports) handled[handledKey(report)] = report.etag;
-  const text = JSON.stringify(handled);
-  if (text !== (readMeta(db.sqlite, META.damageHandled) ?? '{}')) db.transaction(() => writeMeta(db.sqlite, META.damageHandled, text));
+  writeIfChanged(db, META.damageHandled, JSON.stringify(handled), '{}');
 }

@@ -41,7 +41,8 @@ export interface MendResult {
 export async function mendOwnBatches(ctx: MendContext, batches: readonly BatchDescriptor[], reported: readonly string[]): Promise<MendResult> {
   const { db, remote } = ctx;
   const result: MendResult = { mended: [], whole: [], unmendable: [] };
-  const listed = new Map((await remote.list(`batches/${db.uuid}/`)).map((object) => [object.key, object]));
+  const folder = `batches/${db.uuid}/`;
+  const listed = new Map((await remote.list(folder)).map((object) => [object.key, object]));
   const ours = new Set<string>();
   for (const [index, descriptor] of batches.entries()) {
     const key = descriptorKey(db.uuid, descriptor.file);
@@ -67,7 +68,6 @@ export async function mendOwnBatches(ctx: MendContext, batches: readonly BatchDe
   }
   // Reported files older than the head's list cannot be checked against it, nor can
   // a chain of files that does not add up (the folder reported): a snapshot bridges them.
-  const folder = `batches/${db.uuid}/`;
   for (const key of reported) if (!ours.has(key) && (listed.has(key) || (key === folder && result.mended.length === 0))) result.unmendable.push(key);
   return result;
 }

@@ -16,7 +16,7 @@ import { ourEndorsements, readTrustedKeys } from '../trust/trust';
 import { heldEpochs, readDataKey, sealFile, wrapDataKey, type WrappedKey } from '../crypto/data-keys';
 import type { SecretStore } from '../secrets/secret-store';
 import { isSnapshotDue, uploadSnapshot } from './snapshot';
-import { firstReports, markReportsHandled, readOurReports, unhandledReports, type ReportAboutUs } from './damage-reports';
+import { markReportsHandled, readOurReports, sortReports, type ReportAboutUs } from './damage-reports';
 import { mendOwnBatches } from './mend-batches';
 import { countOwnAfter, countOwnUpTo, readOwnChanges } from './own-changes';
 import { readPushIntent, readPushState, readReplica, writePushIntent, writePushState, type PushState } from './sync-state';
@@ -57,14 +57,14 @@ export async function push(ctx: PushContext): Promise<number> {
   const headAsLeft = state.headEtag !== null && ctx.listedEtag === state.headEtag && state.headInputs === headInputs;
   // Reported files are mended before anything new goes up.
   const reports = ctx.reportsAboutUs ?? [];
-  const toMend = unhandledReports(db.sqlite, reports);
+  const { unhandled: toMend, first: firstReported } = sortReports(db.sqlite, reports);
   const mend = toMend.length > 0 ? await mendReported(ctx, state, toMend) : { mended: 0, unmendable: 0 };
   // What cannot be mended a snapshot bridges, unless ours already holds all we had pushed (reports cannot make us upload the log again and again).
   const bridgeBySnapshot = mend.unmendable > 0 && !((state.snapshot?.covers[db.uuid] ?? '') >= (state.last ?? ''));
   // A new head has the readers try again: after a file was mended, or the first time it was
   // reported (it may have been whole all along). Reported again though whole, the fault is
   // the reader's copy or its downloads, and another head would only start the round again.
-  const answer = mend.mended > 0 || bridgeBySnapshot || firstReports(db.sqlite, toMend).length > 0;
+  const answer = mend.mended > 0 || bridgeBySnapshot || firstReported.length > 0;
   if (total === 0 && headAsLeft && intent === null && ctx.snapshot !== 'force' && !answer) {
     markReportsHandled(db, reports);
     return 0;
