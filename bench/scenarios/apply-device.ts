@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { openDatabase } from '../../src/main/engine/database';
 import { stageBatch } from '../../src/main/engine/sync/batch-file';
 import { ahead } from '../../src/main/engine/sync/ahead';
+import { sortWhileWaiting } from '../../src/main/engine/sync/shared-sort';
 import { CHANGES_AHEAD } from '../../src/main/engine/sync/pull';
 import { NOTES_TABLE, timeAsync } from '../support';
 import type { ApplyRun } from './apply';
@@ -29,7 +30,7 @@ const startRssBytes = process.resourceUsage().maxRSS * 1024;
 let applied = 0;
 const { seconds } = await timeAsync(async () => {
   // As pull.ts does: the next files are read and unpacked while one is applied.
-  for await (const batch of ahead(files, { budget: CHANGES_AHEAD, weight: ({ count }) => count }, async ({ path }, handOff) => {
+  for await (const batch of ahead(files, { budget: CHANGES_AHEAD, weight: ({ count }) => count, whileWaiting: sortWhileWaiting }, async ({ path }, handOff) => {
     const staging = stageBatch(await readFile(path), path, { latest: db.joining() });
     handOff();
     return staging;

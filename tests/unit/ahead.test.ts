@@ -105,4 +105,21 @@ describe('ahead', () => {
     expect(yielded).toEqual([30]);
     expect(events).toContain('close 32');
   });
+
+  it('hands each file it is about to wait for to whileWaiting first, before the caller gets it', async () => {
+    const { events, start } = recorder();
+    const waitedFor: number[] = [];
+    const whileWaiting = async (next: Promise<unknown>) => {
+      events.push('waiting');
+      waitedFor.push(((await next) as { item: number }).item);
+    };
+    const got: number[] = [];
+    for await (const file of ahead([100, 101, 102], { ...budget, whileWaiting }, start)) {
+      got.push(file.item);
+      file.close();
+    }
+    expect(waitedFor).toEqual([100, 101, 102]);
+    expect(got).toEqual([100, 101, 102]);
+    expect(events.filter((event) => event === 'waiting')).toHaveLength(3);
+  });
 });

@@ -7,14 +7,16 @@ import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TidemarkError } from '../../src/shared/errors';
 import type { Change } from '../../src/shared/types';
 import { createHlc } from '../../src/main/engine/hlc';
-import { encodeBatch, openPreparedBatch, prepareBatch, stageBatch, type StagedBatch } from '../../src/main/engine/sync/batch-file';
+import { encodeBatch, openPreparedBatch, prepareBatch, sortPlainBatch, stageBatch, type StagedBatch } from '../../src/main/engine/sync/batch-file';
 import { sweepStaleIncoming } from '../../src/main/engine/sync/change-file';
 import { fileWorkerState, stopFileWorker } from '../../src/main/engine/sync/file-worker';
+import { sortWhileWaiting } from '../../src/main/engine/sync/shared-sort';
 
 const DATASET = '0190f5a0-0000-7000-8000-0000000000f1';
 const clock = createHlc({ now: () => Date.UTC(2026, 0, 1) });
@@ -48,6 +50,32 @@ function sampleChanges(): Change[] {
 }
 
 const bytes = encodeBatch(sampleChanges(), { dataset_uuid: DATASET, author: AUTHOR, prev_sha256: '' }).bytes;
+
+/** `count` changes of 10,000 notes, four attributes each, in id order. */
+function manyChanges(count: number): Change[] {
+  const transactionId = clock.next();
+  return Array.from({ length: count }, (_, i) => ({
+    id: clock.next(),
+    transactionId,
+    author: AUTHOR,
+    entityType: 'notes',
+    entityId: `note-${String(i % 10_000).padStart(5, '0')}`,
+    attribute: ['title', 'body', 'rank', 'score'][Math.floor(i / 10_000) % 4]!,
+    oldValue: null,
+    newValue: JSON.stringify(`value ${i}`),
+  }));
+}
+
+/** A batch whose ZV_CHANGE is a view over a table of its own: reading it runs SQL of the file's author. */
+function batchWithView(): Buffer {
+  const db = new BetterSqlite3(gunzipSync(bytes));
+  try {
+    db.exec('ALTER TABLE ZV_CHANGE RENAME TO ZV_CHANGE_ROWS; CREATE VIEW ZV_CHANGE AS SELECT * FROM ZV_CHANGE_ROWS');
+    return gzipSync(db.serialize());
+  } finally {
+    db.close();
+  }
+}
 
 /** What a staged batch holds, in a comparable form. */
 function contents(batch: StagedBatch) {
@@ -103,6 +131,52 @@ describe('the file worker', () => {
       expect(onWorker).toEqual(await refusal(() => prepareBatch(bad, 'batches/bad.db.gz', { latest: true })));
     }
     expect(fileWorkerState()).toBe('worker');
+  });
+
+  it('while this thread waits for a file, it sorts the file’s newest values beside the worker’s checks, with the same result', async () => {
+    const big = encodeBatch(manyChanges(40_000), { dataset_uuid: DATASET, author: AUTHOR, prev_sha256: '' }).bytes;
+    const staging = stageBatch(big, 'batches/shared.db.gz', { latest: true });
+    await sortWhileWaiting(staging); // the worker inflates it, then checks 40,000 rows: this thread takes the sort meanwhile
+    const shared = await staging;
+    const onWorker = await stageBatch(big, 'batches/shared.db.gz', { latest: true }); // no one waiting: the worker sorts
+    try {
+      expect(shared.sortedHere).toBe(true);
+      expect(onWorker.sortedHere).toBe(false);
+      const expected = contents(onWorker);
+      expect(expected.latest).toHaveLength(10_000);
+      expect(contents(shared)).toEqual(expected);
+    } finally {
+      shared.close();
+      onWorker.close();
+    }
+    expect(existsSync(dirname(shared.path))).toBe(false);
+  });
+
+  it('a file refused while this thread sorted it: the checks’ error, as on one thread', async () => {
+    const badValue = encodeBatch([...manyChanges(40_000), { ...manyChanges(1)[0]!, id: clock.next(), newValue: '{not json' }], {
+      dataset_uuid: DATASET,
+      author: AUTHOR,
+      prev_sha256: '',
+    }).bytes;
+    for (const bad of [badValue, batchWithView()]) {
+      const staging = stageBatch(bad, 'batches/refused.db.gz', { latest: true });
+      await sortWhileWaiting(staging);
+      const shared = await refusal(() => staging);
+      expect(shared).toMatchObject({ kind: 'corrupt-file', file: 'batches/refused.db.gz' });
+      expect(shared).toEqual(await refusal(() => prepareBatch(bad, 'batches/refused.db.gz', { latest: true })));
+    }
+  });
+
+  it('the sort on this thread refuses a file that is not plain tables before running any SQL of it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tidemark-sort-here-'));
+    try {
+      const path = join(dir, 'changes.db');
+      writeFileSync(path, gunzipSync(batchWithView()));
+      expect(() => sortPlainBatch(path, 'batches/view.db.gz')).toThrow(/holds a (view|table)/);
+      expect(existsSync(join(dir, 'latest.db'))).toBe(false); // reading ZV_CHANGE, a view, would have written it
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('checks batches on the worker in a process started through tsx, as the CLI is', () => {

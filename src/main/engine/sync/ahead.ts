@@ -21,6 +21,8 @@ export interface AheadLimit<T> {
   weight(item: T): number;
   /** Work started ahead of the item in use: the next item always, more while they fit. */
   budget: number;
+  /** Waits for the next item, doing what work this thread can take meanwhile (shared-sort.ts). */
+  whileWaiting?: (next: Promise<unknown>) => Promise<void>;
 }
 
 /**
@@ -61,7 +63,9 @@ export async function* ahead<T, R extends { close(): void }>(
     for (let i = 0; i < items.length; i++) {
       if (next === i) startNext();
       if (next === i + 1 && next < items.length) startNext();
-      const current = await inFlight.shift()!;
+      const pending = inFlight.shift()!;
+      await limit.whileWaiting?.(pending);
+      const current = await pending;
       aheadWeight -= limit.weight(items[i]!);
       while (next < items.length && aheadWeight + limit.weight(items[next]!) <= limit.budget) startNext();
       await handedOff; // all started are handed off before the caller's synchronous work

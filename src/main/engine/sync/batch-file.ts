@@ -8,15 +8,16 @@ import BetterSqlite3 from 'better-sqlite3';
 import { TidemarkError } from '../../../shared/errors';
 import type { Change } from '../../../shared/types';
 import { isUuid7 } from '../hlc';
+import { INCOMING_CACHE_KIB } from '../change-log';
 import { isValueText } from '../values';
 import { sha256Hex } from './hash';
 import type { EntityToWrite } from '../materialize';
 import {
   checkRows,
   CHANGE_ROW_SQL,
+  inflateToTempFile,
   latestEntities,
   nameTheFault,
-  openInflated,
   readLatestFile,
   removeInflated,
   saveCompressed,
@@ -24,7 +25,8 @@ import {
   type Compressed,
   type RowCheck,
 } from './change-file';
-import { runOffThread } from './file-worker';
+import { runOffThread, warmFileWorker } from './file-worker';
+import { checkerSorts, offerSort, type SortShare, type StagedSort } from './shared-sort';
 
 export const BATCH_FORMAT = 1;
 /** Changes per batch file: large pushes are split (DESIGN.md 4.2). */
@@ -156,6 +158,8 @@ export interface StagedBatch extends OpenedBatch {
   latest(): Iterable<EntityToWrite>;
   /** Where writeLatestFile wrote its newest values, when it was asked to. */
   latestPath: string | null;
+  /** Whether that sort ran on this thread, while it waited for the worker (shared-sort.ts). */
+  sortedHere: boolean;
 }
 
 /** What checking a downloaded batch leaves for the thread that applies it (file-worker.ts does the checking). */
@@ -185,33 +189,87 @@ export async function stageBatch(bytes: Uint8Array, file: string, options: Stage
 
 /**
  * stageBatch of a download saved to a file (newDownloadPath); its folder is
- * deleted with the batch, or on failure. The worker has the file when this returns.
+ * deleted with the batch, or on failure. The worker has the file when this
+ * returns. Its newest values may be sorted on this thread, while it waits
+ * (shared-sort.ts); without a worker everything runs here, in order.
  */
 export async function stageSavedBatch(saved: { gzipPath: string }, file: string, options: StageOptions = {}): Promise<StagedBatch> {
+  const share = options.latest && warmFileWorker() ? offerSort((path) => sortPlainBatch(path, file)) : null;
   try {
-    const prepared = await runOffThread('prepare-batch', [saved, file, options], () => prepareBatch(saved, file, options));
-    return openPreparedBatch(prepared, file);
+    const prepared = await runOffThread('prepare-batch', [saved, file, options, share?.claim], () => prepareBatch(saved, file, options, share ?? undefined), share?.inflated);
+    // The checks' verdict came first, as when one thread does both; then what this thread's sort met.
+    if (!share?.takenHere()) return openPreparedBatch(prepared, file);
+    return { ...openPreparedBatch({ ...prepared, latestPath: latestOrCorrupt(share, file) }, file), sortedHere: true };
   } catch (error) {
-    removeInflated(saved.gzipPath); // whatever the worker had written there
+    removeInflated(saved.gzipPath); // whatever either thread had written there; neither uses it now
+    throw error;
+  } finally {
+    share?.forget();
+  }
+}
+
+/**
+ * The checks of stageBatch, on whichever thread calls it; the files stay for
+ * openPreparedBatch. With `share`, the thread that staged the file may take
+ * the sort of its newest values (shared-sort.ts), and removes the folder on
+ * failure: its sort may still be reading it.
+ */
+export async function prepareBatch(source: Compressed, file: string, options: StageOptions, share?: SortShare): Promise<PreparedBatch> {
+  const path = await inflateBatch(source, file);
+  try {
+    share?.inflated(path);
+    const checked = checkInflatedBatch(path, file);
+    const sortHere = options.latest === true && (!share || checkerSorts(share.claim));
+    return { ...checked, latestPath: sortHere ? writeLatestFile(path) : null };
+  } catch (error) {
+    if (!share) removeInflated(path);
     throw error;
   }
 }
 
-/** The checks of stageBatch, on whichever thread calls it; the files stay for openPreparedBatch. */
-export async function prepareBatch(source: Compressed, file: string, options: StageOptions): Promise<PreparedBatch> {
-  const opened = await openInflated(source, MAX_INFLATED_BYTES, batchCorrupt(file), {
-    gzip: (message) => `not a complete gzip file (${message})`,
-    sqlite: () => 'not a SQLite database',
-  });
-  const batch = openBatchDb(opened.db, file, opened.close);
+async function inflateBatch(source: Compressed, file: string): Promise<string> {
+  try {
+    return (await inflateToTempFile(source, MAX_INFLATED_BYTES)).path;
+  } catch (error) {
+    throw batchCorrupt(file)(`not a complete gzip file (${(error as Error).message})`);
+  }
+}
+
+/** The checks of an inflated batch: schema, metadata, transactions, the B-trees and every row. */
+function checkInflatedBatch(path: string, file: string): PreparedBatch {
+  let db: BetterSqlite3.Database;
+  try {
+    db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+    db.pragma(`cache_size = -${INCOMING_CACHE_KIB}`); // its tables are read once, in order
+  } catch {
+    throw batchCorrupt(file)('not a SQLite database');
+  }
+  const batch = openBatchDb(db, file);
   try {
     batch.verify();
-    const latestPath = options.latest ? writeLatestFile(opened.path) : null;
-    opened.db.close();
-    return { path: opened.path, meta: batch.meta, latestPath };
+    return { path, meta: batch.meta, latestPath: null };
+  } finally {
+    db.close();
+  }
+}
+
+/** writeLatestFile of an inflated batch once it is known to hold plain tables only: the sort runs no SQL of the file's author. */
+export function sortPlainBatch(path: string, file: string): string {
+  const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('trusted_schema = OFF');
+    assertPlainTables(db, BATCH_COLUMNS, batchCorrupt(file));
+  } finally {
+    db.close();
+  }
+  return writeLatestFile(path);
+}
+
+function latestOrCorrupt(share: StagedSort, file: string): string {
+  try {
+    return share.latestPath();
   } catch (error) {
-    batch.close();
-    throw error;
+    throw unreadable(error, batchCorrupt(file));
   }
 }
 
@@ -238,6 +296,7 @@ export function openPreparedBatch(prepared: PreparedBatch, file: string): Staged
     ...batchReader(db, file, prepared.meta, authors, close),
     path: prepared.path,
     latestPath: prepared.latestPath,
+    sortedHere: false,
     latest: () => {
       if (!prepared.latestPath) return latestEntities(db);
       const opened = readLatestFile(prepared.latestPath);

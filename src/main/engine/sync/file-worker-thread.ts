@@ -5,10 +5,13 @@ import { parentPort } from 'node:worker_threads';
 import { TidemarkError } from '../../../shared/errors';
 import { prepareBatch, type StageOptions } from './batch-file';
 import type { Compressed } from './change-file';
+import type { SortClaim } from './shared-sort';
 import type { FileJob, FileReply, FileTask } from './file-worker';
 
+/** Each task gets the job's arguments, then a function that reports a step of it (FileReply). */
 const tasks: Record<FileTask, (...args: never[]) => Promise<unknown>> = {
-  'prepare-batch': (source: Compressed, file: string, options: StageOptions) => prepareBatch(source, file, options),
+  'prepare-batch': (source: Compressed, file: string, options: StageOptions, claim: SortClaim | undefined, step: (path: string) => void) =>
+    prepareBatch(source, file, options, claim ? { claim, inflated: step } : undefined),
 };
 
 const port = parentPort;
@@ -18,7 +21,8 @@ port.on('message', (job: FileJob) => {
   queue = queue.then(async () => {
     let reply: FileReply;
     try {
-      reply = { id: job.id, ok: true, value: await tasks[job.task](...(job.args as never[])) };
+      const step = (value: unknown) => port.postMessage({ id: job.id, step: value } satisfies FileReply);
+      reply = { id: job.id, ok: true, value: await tasks[job.task](...([...job.args, step] as never[])) };
     } catch (error) {
       reply = error instanceof TidemarkError ? { id: job.id, ok: false, detail: error.detail, message: error.message } : { id: job.id, ok: false, message: String((error as Error)?.message ?? error) };
     }

@@ -23,12 +23,17 @@ export interface FileJob {
   args: unknown[];
 }
 
-export type FileReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; detail?: TidemarkErrorDetail; message: string };
+export type FileReply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; detail?: TidemarkErrorDetail; message: string }
+  /** A step of a task still running: its value goes to the job's onStep. */
+  | { id: number; step: unknown };
 
 interface Waiting {
   resolve(value: unknown): void;
   reject(error: unknown): void;
   inline(): Promise<unknown>;
+  onStep?: (value: never) => void;
 }
 
 // undefined: not started yet; null: no worker here, work runs on this thread.
@@ -38,14 +43,16 @@ let nextId = 1;
 
 /**
  * Runs `task` on the file worker, or `inline` on this thread when there is
- * none. A TidemarkError thrown there is thrown here as the same error.
+ * none. A TidemarkError thrown there is thrown here as the same error. The
+ * steps the task reports on the way reach `onStep` on this thread, before its
+ * result; `inline` reports its own.
  */
-export function runOffThread<T>(task: FileTask, args: unknown[], inline: () => Promise<T>): Promise<T> {
+export function runOffThread<T, S = never>(task: FileTask, args: unknown[], inline: () => Promise<T>, onStep?: (value: S) => void): Promise<T> {
   const thread = warmFileWorker();
   if (!thread) return inline();
   const id = nextId++;
   return new Promise<T>((resolve, reject) => {
-    waiting.set(id, { resolve: resolve as (value: unknown) => void, reject, inline });
+    waiting.set(id, { resolve: resolve as (value: unknown) => void, reject, inline, onStep: onStep as ((value: never) => void) | undefined });
     if (waiting.size === 1) thread.ref(); // a job in flight keeps the process alive; an idle worker does not
     thread.postMessage({ id, task, args } satisfies FileJob);
   });
@@ -89,6 +96,10 @@ function startWorker(): Worker | null {
   thread.on('message', (reply: FileReply) => {
     const job = waiting.get(reply.id);
     if (!job) return;
+    if ('step' in reply) {
+      job.onStep?.(reply.step as never);
+      return;
+    }
     waiting.delete(reply.id);
     if (waiting.size === 0) thread.unref();
     if (reply.ok) job.resolve(reply.value);

@@ -11,6 +11,7 @@ import { MAX_BATCH_CHANGES, stageBatch, stageSavedBatch, type StagedBatch } from
 import { newDownloadPath, removeInflated } from './change-file';
 import { ahead, type HandOff } from './ahead';
 import { warmFileWorker } from './file-worker';
+import { sortWhileWaiting } from './shared-sort';
 import { applySnapshot } from './snapshot';
 import { timeOfId } from '../hlc';
 import { extendChain, sha256Hex, sha256OfFile } from './hash';
@@ -410,7 +411,8 @@ async function applyPlanned(ctx: PullContext, pulls: readonly ReplicaPull[]): Pr
       return { pull, error, close: () => undefined };
     }
   };
-  for await (const fetched of ahead(items, { budget: CHANGES_AHEAD, weight: ({ batch }) => batch.count ?? MAX_BATCH_CHANGES }, fetch)) {
+  const limit = { budget: CHANGES_AHEAD, weight: ({ batch }: (typeof items)[number]) => batch.count ?? MAX_BATCH_CHANGES, whileWaiting: sortWhileWaiting };
+  for await (const fetched of ahead(items, limit, fetch)) {
     const { pull, got } = fetched;
     try {
       if (pull.done) continue;
