@@ -8,9 +8,10 @@ import type { Compressed } from './change-file';
 import type { SortClaim } from './shared-sort';
 import type { FileJob, FileReply, FileTask } from './file-worker';
 
-/** Each task gets the job's arguments, then a function that reports a step of it (FileReply). */
-const tasks: Record<FileTask, (...args: never[]) => Promise<unknown>> = {
-  'prepare-batch': (source: Compressed, file: string, options: StageOptions, claim: SortClaim | undefined, step: (path: string) => void) =>
+/** Each task gets a function that reports a step of it (FileReply), then the job's arguments. */
+type Step = (value: unknown) => void;
+const tasks: Record<FileTask, (step: Step, ...args: never[]) => Promise<unknown>> = {
+  'prepare-batch': (step, source: Compressed, file: string, options: StageOptions, claim?: SortClaim) =>
     prepareBatch(source, file, options, claim ? { claim, inflated: step } : undefined),
 };
 
@@ -21,8 +22,8 @@ port.on('message', (job: FileJob) => {
   queue = queue.then(async () => {
     let reply: FileReply;
     try {
-      const step = (value: unknown) => port.postMessage({ id: job.id, step: value } satisfies FileReply);
-      reply = { id: job.id, ok: true, value: await tasks[job.task](...([...job.args, step] as never[])) };
+      const step: Step = (value) => port.postMessage({ id: job.id, step: value } satisfies FileReply);
+      reply = { id: job.id, ok: true, value: await tasks[job.task](step, ...(job.args as never[])) };
     } catch (error) {
       reply = error instanceof TidemarkError ? { id: job.id, ok: false, detail: error.detail, message: error.message } : { id: job.id, ok: false, message: String((error as Error)?.message ?? error) };
     }

@@ -3,7 +3,9 @@
 // its newest values sorted by entity (about 7 µs a change). One worker
 // thread does that for the next file while this thread applies the one
 // before (ahead.ts keeps the next files coming), so the two cores of a laptop share
-// the pull. Where no worker can start, the same work runs on this thread.
+// the pull; when this thread has to wait for the worker, it takes the sort of
+// the file being checked (shared-sort.ts). Where no worker can start, the same
+// work runs on this thread.
 //
 // The worker's entry is file-worker-thread.ts: built beside the app's main
 // bundle (electron.vite.config.ts), or run from source through tsx

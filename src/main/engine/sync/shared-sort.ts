@@ -43,10 +43,14 @@ interface Offer {
   take(): void;
 }
 
-/** Files staged on this thread, in order, whose sort no thread has claimed yet. */
+/**
+ * Files staged on this thread and not yet handed back, in order (one the
+ * worker is sorting stays until then). The worker takes its files in the
+ * same order, so only the first can be inflated and unclaimed.
+ */
 const offers: Offer[] = [];
-/** Whether this thread is in sortWhileWaiting now. */
-let waiting = false;
+/** How many sortWhileWaiting calls are waiting now (pulls of two databases may run at once). */
+let waiting = 0;
 
 /**
  * A file staged here whose sort this thread takes if it is waiting when the
@@ -79,7 +83,7 @@ export function offerSort(sort: (path: string) => string): StagedSort {
     claim,
     inflated(path) {
       offer.path = path;
-      if (waiting && offers[0] === offer) offer.take();
+      if (waiting > 0 && offers[0] === offer) offer.take();
     },
     takenHere: () => outcome !== null,
     latestPath() {
@@ -97,7 +101,7 @@ export function offerSort(sort: (path: string) => string): StagedSort {
  * applies files (ahead.ts), where it would otherwise wait idle.
  */
 export async function sortWhileWaiting(until: Promise<unknown>): Promise<void> {
-  waiting = true;
+  waiting += 1;
   try {
     offers[0]?.take();
     await until.then(
@@ -105,6 +109,6 @@ export async function sortWhileWaiting(until: Promise<unknown>): Promise<void> {
       () => undefined,
     );
   } finally {
-    waiting = false;
+    waiting -= 1;
   }
 }
