@@ -56,7 +56,7 @@ describe('the built file worker', () => {
     const worker = new Worker(join(outDir, 'main', 'file-worker-thread.js'));
     try {
       worker.postMessage({ id: 1, task: 'prepare-batch', args: [saveCompressed(bytes), 'batches/built.db.gz', { latest: true }] });
-      const [reply] = (await once(worker, 'message')) as [Exclude<FileReply, { step: unknown }>]; // no sortHere: no step comes first
+      const [reply] = (await once(worker, 'message')) as [Exclude<FileReply, { step: unknown }>]; // sent without a sort claim: no step message comes first
       if (!reply.ok) throw new Error(`the built worker refused the batch: ${reply.message}`);
       const expected = contents(await prepareBatch(bytes, 'batches/built.db.gz', { latest: false }));
       expect(expected.latest).toHaveLength(10);

@@ -152,7 +152,7 @@ describe('the file worker', () => {
     expect(existsSync(dirname(shared.path))).toBe(false);
   });
 
-  it('a file refused while this thread sorted it: the checks’ error, as on one thread', async () => {
+  it('a file refused while this thread waited and sorted it: the checks’ error, as on one thread', async () => {
     const badValue = encodeBatch([...manyChanges(40_000), { ...manyChanges(1)[0]!, id: clock.next(), newValue: '{not json' }], {
       dataset_uuid: DATASET,
       author: AUTHOR,
