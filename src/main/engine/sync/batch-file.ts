@@ -26,7 +26,7 @@ import {
   type RowCheck,
 } from './change-file';
 import { runOffThread, warmFileWorker } from './file-worker';
-import { checkerSorts, offerSort, type SortShare, type StagedSort } from './shared-sort';
+import { canShareSorts, checkerSorts, offerSort, type SortShare, type StagedSort } from './shared-sort';
 
 export const BATCH_FORMAT = 1;
 /** Changes per batch file: large pushes are split (DESIGN.md 4.2). */
@@ -194,7 +194,7 @@ export async function stageBatch(bytes: Uint8Array, file: string, options: Stage
  * (shared-sort.ts); without a worker everything runs here, in order.
  */
 export async function stageSavedBatch(saved: { gzipPath: string }, file: string, options: StageOptions = {}): Promise<StagedBatch> {
-  const share = options.latest && warmFileWorker() ? offerSort((path) => sortPlainBatch(path, file)) : null;
+  const share = options.latest && canShareSorts() && warmFileWorker() ? offerSort((path) => sortPlainBatch(path, file)) : null;
   try {
     const prepared = await runOffThread('prepare-batch', [saved, file, options, share?.claim], () => prepareBatch(saved, file, options, share ?? undefined), share?.inflated);
     // The checks' verdict came first, as when one thread does both; then what this thread's sort met.

@@ -22,6 +22,11 @@ export interface SortShare {
   inflated(path: string): void;
 }
 
+/** Whether the two threads can share memory here (always in Node; a host that withholds SharedArrayBuffer gets the old order). */
+export function canShareSorts(): boolean {
+  return typeof SharedArrayBuffer === 'function';
+}
+
 /** For the checking thread, after the checks: whether it sorts (false when the staging thread took the sort). */
 export function checkerSorts(claim: SortClaim): boolean {
   return Atomics.compareExchange(claim, 0, UNCLAIMED, BY_CHECKER) !== BY_STAGER;
