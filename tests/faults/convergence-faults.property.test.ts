@@ -10,12 +10,11 @@
 // (default 20 over memory, 10 over a folder); TIDEMARK_FAULT_SHRINK=1 shrinks a
 // failure to a minimal one.
 
-import { rmSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TidemarkError } from '../../src/shared/errors';
 import { createWorkspace } from '../support/engine-fixtures';
-import { createReplica, createSharedRemote, dumpLog, dumpTable, introduce, sync, type RemoteKind } from '../support/sync-fixtures';
+import { createReplica, createSharedRemote, dumpLog, dumpTable, introduce, type RemoteKind, removeSharedRemote, sync } from '../support/sync-fixtures';
 import { createFaultRemote, type Fault, type FaultRemote } from '../support/fault-remote';
 
 const runs = process.env.TIDEMARK_FAULT_RUNS ? Number(process.env.TIDEMARK_FAULT_RUNS) : undefined;
@@ -111,7 +110,7 @@ async function converges(kind: RemoteKind, steps: Action[], cutShortOf: readonly
     }
   } finally {
     workspace.cleanup();
-    if (shared.root) rmSync(shared.root, { recursive: true, force: true });
+    removeSharedRemote(shared);
   }
 }
 

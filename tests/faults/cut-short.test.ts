@@ -4,13 +4,12 @@
 // Each gives a typed error or a warning, never a lost or duplicated change, and
 // the next fault-free sync recovers.
 
-import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TidemarkError } from '../../src/shared/errors';
 import { listReplicas } from '../../src/main/engine/sync/replicas';
 import type { TidemarkDatabase } from '../../src/main/engine/database';
 import { createWorkspace, type Workspace } from '../support/engine-fixtures';
-import { createReplica, createSharedRemote, dumpLog, dumpTable, introduce, sync, type RemoteKind, type SharedRemote } from '../support/sync-fixtures';
+import { createReplica, createSharedRemote, dumpLog, dumpTable, introduce, type RemoteKind, removeSharedRemote, type SharedRemote, sync } from '../support/sync-fixtures';
 import { createFaultRemote, isInjected, type Fault, type RemoteCall } from '../support/fault-remote';
 import { logContents, repeated } from '../support/fault-devices';
 
@@ -33,7 +32,7 @@ describe.each(kinds)('single faults on a %s remote', (kind) => {
   });
   afterEach(() => {
     workspace.cleanup();
-    if (shared.root) rmSync(shared.root, { recursive: true, force: true });
+    removeSharedRemote(shared);
   });
 
   async function expectConverged(): Promise<void> {

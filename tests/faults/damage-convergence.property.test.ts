@@ -7,13 +7,12 @@
 // set and identical user tables, no report is left, and a sync with nothing
 // to do costs one request again. TIDEMARK_FAULT_RUNS=N runs N seeds per remote.
 
-import { rmSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readOurReports } from '../../src/main/engine/sync/damage-reports';
 import type { Remote } from '../../src/main/engine/remote/remote';
 import { createWorkspace } from '../support/engine-fixtures';
-import { createReplica, createSharedRemote, dumpLog, dumpTable, introduce, sync, type RemoteKind } from '../support/sync-fixtures';
+import { createReplica, createSharedRemote, dumpLog, dumpTable, introduce, type RemoteKind, removeSharedRemote, sync } from '../support/sync-fixtures';
 
 const runs = process.env.TIDEMARK_FAULT_RUNS ? Number(process.env.TIDEMARK_FAULT_RUNS) : undefined;
 const REPLICAS = 3;
@@ -93,7 +92,7 @@ async function recovers(kind: RemoteKind, steps: Action[]): Promise<void> {
     }
   } finally {
     workspace.cleanup();
-    if (shared.root) rmSync(shared.root, { recursive: true, force: true });
+    removeSharedRemote(shared);
   }
 }
 

@@ -4,11 +4,10 @@
 // quote every name, so the rows arrive as written and no other table is touched
 // (STYLE.md: names from a remote are checked against the real schema and quoted).
 
-import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TidemarkDatabase } from '../../src/main/engine/database';
 import { createWorkspace, dumpTable as dumpRows, quoteName, type Workspace } from '../support/engine-fixtures';
-import { createReplica, createSharedRemote, dumpLog, dumpTable, introduce, sync, type SharedRemote } from '../support/sync-fixtures';
+import { createReplica, createSharedRemote, dumpLog, dumpTable, introduce, removeSharedRemote, type SharedRemote, sync } from '../support/sync-fixtures';
 
 const TABLE = 'we"ird\'; DROP TABLE notes; --';
 const COLUMNS = ['ti"tle; DROP TABLE notes', "o'clock", '[x]', '-- not a comment', 'a b'];
@@ -33,7 +32,7 @@ describe('hostile table and column names, synced through a folder remote', () =>
   });
   afterEach(() => {
     workspace.cleanup();
-    if (shared.root) rmSync(shared.root, { recursive: true, force: true });
+    removeSharedRemote(shared);
   });
 
   it('writes through the API and through raw SQL arrive as written; no other table is touched', async () => {

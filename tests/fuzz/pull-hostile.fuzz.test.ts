@@ -7,7 +7,6 @@
 // and c, the third replica, keeps syncing with b. Heads are fuzzed the same way,
 // re-signed or not. TIDEMARK_FUZZ_PULL_RUNS=N runs N files of each (default 150).
 
-import { rmSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TidemarkDatabase } from '../../src/main/engine/database';
@@ -19,7 +18,7 @@ import { loadOrCreateKeys, signBytes, type ReplicaKeys } from '../../src/main/en
 import { META, readMeta } from '../../src/main/engine/schema';
 import type { Change } from '../../src/shared/types';
 import { createWorkspace, dumpDatabase, type Workspace } from '../support/engine-fixtures';
-import { createReplica, createSharedRemote, dumpLog, dumpTable, introduce, keychainOf, sync, type SharedRemote } from '../support/sync-fixtures';
+import { createReplica, createSharedRemote, dumpLog, dumpTable, introduce, keychainOf, removeSharedRemote, type SharedRemote, sync } from '../support/sync-fixtures';
 import { batchFile, headFile, hostileNames, hostileValues, sqliteFile, wrongSchemasFor, type Identity } from './hostile-files';
 
 const runs = Number(process.env.TIDEMARK_FUZZ_PULL_RUNS ?? 150);
@@ -121,7 +120,7 @@ describe('hostile batch files of a trusted replica, through a real pull', () => 
   });
   afterAll(() => {
     workspace.cleanup();
-    if (f?.shared.root) rmSync(f.shared.root, { recursive: true, force: true });
+    removeSharedRemote(f?.shared);
   });
 
   it(`${runs} damaged batches: a is quarantined with the reason, b is unchanged, c keeps syncing`, async () => {
@@ -154,7 +153,7 @@ describe('batch files whose schema would run SQL if read, through a real pull', 
   });
   afterAll(() => {
     workspace.cleanup();
-    if (f?.shared.root) rmSync(f.shared.root, { recursive: true, force: true });
+    removeSharedRemote(f?.shared);
   });
 
   it.each(['ZV_CHANGE is a view that computes its rows', 'a generated column computes new_value', 'ZV_TRANSACTION is a view'])(
@@ -183,7 +182,7 @@ describe('a trusted replica whose valid batches hold hostile names and values, t
   });
   afterAll(() => {
     workspace.cleanup();
-    if (f?.shared.root) rmSync(f.shared.root, { recursive: true, force: true });
+    removeSharedRemote(f?.shared);
   });
 
   it('names are data: applied to the log, quoted where a table exists, never run as SQL', async () => {
@@ -238,7 +237,7 @@ describe('hostile heads of a trusted replica, through a real pull', () => {
   });
   afterAll(() => {
     workspace.cleanup();
-    if (f?.shared.root) rmSync(f.shared.root, { recursive: true, force: true });
+    removeSharedRemote(f?.shared);
   });
 
   it(`${runs} damaged heads, re-signed or not: b never fails, is unchanged, and c keeps syncing`, async () => {

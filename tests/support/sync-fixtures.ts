@@ -33,6 +33,13 @@ afterAll(() => {
   folderRoots.clear();
 });
 
+/** Deletes a folder remote's folder now, not at the end of the file: runs of many seeds would fill the temp folder. */
+export function removeSharedRemote(shared: SharedRemote | undefined): void {
+  if (!shared?.root) return;
+  rmSync(shared.root, { recursive: true, force: true });
+  folderRoots.delete(shared.root);
+}
+
 export async function createSharedRemote(kind: RemoteKind): Promise<SharedRemote> {
   if (kind === 'memory') {
     const remote = createMemoryRemote();
