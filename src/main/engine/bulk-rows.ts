@@ -5,11 +5,11 @@
 // it and binding it back took half of the main thread's apply
 // (docs/performance.md, round 9).
 //
-// A value is decoded in SQL only where that is exactly what decodeValue
-// gives, which the row-by-row path writes: null, a string of printable ASCII
-// without escapes, and integers. Each value was checked when the file was
-// (valid JSON, so no raw control characters; integers within 64 bits).
-// Anything else (reals, other text, blobs) goes through decodeValue itself.
+// Every value goes through decodeValue itself, registered as a SQL function,
+// so a row written here is exactly the row the row-by-row path writes. That
+// is also the fastest way measured: decoding the plain values in SQL instead
+// (GLOB tests for printable ASCII, substr, CAST) took 20% longer
+// (docs/performance.md, round 14).
 
 import type { Database, Statement } from 'better-sqlite3';
 import { LATEST_ENTITIES_TABLE } from './latest-entities';
@@ -21,15 +21,6 @@ export const ROWLESS_TABLE = 'temp.zv_bulk_rowless';
 
 export function registerDecodeValue(db: Database): void {
   db.function('zv_decode_value', { deterministic: true }, (text: unknown) => decodeValue(text as string | null));
-}
-
-/** The SQL value decodeValue gives for the JSON text `text` (an expression, named v). */
-function decodedSql(text: string): string {
-  return `(SELECT CASE WHEN v IS NULL OR v = 'null' THEN NULL
-    WHEN v GLOB '"*' AND v NOT GLOB '*[^ -~]*' AND instr(v, '\\') = 0 THEN substr(v, 2, length(v) - 2)
-    WHEN v GLOB '[0-9]*' AND v NOT GLOB '*[^0-9]*' THEN CAST(v AS INTEGER)
-    WHEN v GLOB '-[0-9]*' AND substr(v, 2) NOT GLOB '*[^0-9]*' THEN CAST(v AS INTEGER)
-    ELSE zv_decode_value(v) END FROM (SELECT ${text} AS v))`;
 }
 
 /**
@@ -49,7 +40,7 @@ export function setInsertSql(shape: TableShape, attributes: readonly string[], s
   attributes.forEach((attribute, i) => {
     if (!known.has(attribute)) return; // a column this replica's table does not have: the log keeps it
     names.push(attribute);
-    values.push(decodedSql(`json_extract(e.new_values, '$[${i}]')`));
+    values.push(`zv_decode_value(json_extract(e.new_values, '$[${i}]'))`);
   });
   return `INSERT INTO main.${quoteIdent(shape.name)} (${names.map(quoteIdent).join(', ')})
     SELECT ${values.join(', ')} FROM ${quoteIdent(schema)}.${LATEST_ENTITIES_TABLE} e
