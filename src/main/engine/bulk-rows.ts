@@ -8,7 +8,7 @@
 // Every value goes through decodeValue itself, registered as a SQL function,
 // so a row written here is exactly the row the row-by-row path writes. That
 // is also the fastest way measured: decoding the plain values in SQL instead
-// (GLOB tests for printable ASCII, substr, CAST) took 20% longer
+// (GLOB tests for printable ASCII, substr, CAST) took about 25% longer
 // (docs/performance.md, round 14).
 
 import type { Database, Statement } from 'better-sqlite3';
