@@ -9,7 +9,7 @@
 //
 // The worker's entry is file-worker-thread.ts: built beside the app's main
 // bundle (electron.vite.config.ts), or run from source through tsx
-// (file-worker-boot.mjs) for the CLI, tests and benchmarks.
+// (file-worker-boot.cjs) for the CLI, tests and benchmarks.
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -126,7 +126,7 @@ function workerEntry(): { url: URL; workerData: { entry?: string }; execArgv?: s
     // The boot registers tsx itself: the tsx flags this process was started
     // with would load it a second time, for nothing (80 ms of the worker's start).
     const execArgv = withoutTsx(process.execArgv);
-    return { url: new URL('./file-worker-boot.mjs', here), workerData: { entry: new URL('./file-worker-thread.ts', here).href }, execArgv };
+    return { url: new URL('./file-worker-boot.cjs', here), workerData: { entry: new URL('./file-worker-thread.ts', here).href }, execArgv };
   }
   const builtName = 'file-worker-thread.js'; // not a literal in new URL(): the bundler would treat it as an asset
   const built = new URL(builtName, here);
