@@ -1,6 +1,9 @@
 // Sync between real replicas (SQLite files) through every remote kind:
 // memory, a folder, and the real S3-compatible test server.
 
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWorkspace, type Workspace } from '../support/engine-fixtures';
 import { createFaultRemote, type RemoteCall } from '../support/fault-remote';
@@ -77,6 +80,31 @@ describe.each(kinds)('sync through a %s remote', (kind) => {
     expect(pull.pulled).toBe(1);
     expect(pull.requests).toBe(3); // list, head, batch
     expect(dumpTable(replicas[2]!.db)).toEqual(dumpTable(replicas[1]!.db));
+  });
+
+  it("a joining device's first sync leaves the pulled log in the database file itself, and its later commits are checkpointed again", async () => {
+    const a = createReplica(workspace, 'a');
+    const b = createReplica(workspace, 'b');
+    const [ra, rb] = [shared.connect(), shared.connect()];
+    await introduce([{ db: a, remote: ra }, { db: b, remote: rb }]);
+    a.write(Array.from({ length: 40 }, (_, i) => ({ op: 'put' as const, table: 'notes', id: `n${i}`, values: { title: `note ${i}`, rank: i } })));
+    await sync(a, ra);
+    expect(b.joining()).toBe(true);
+
+    await sync(b, rb);
+    await b.settled(); // the end's checkpoint runs on the file worker
+    expect(b.sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(10_000);
+    // The database file alone, without its WAL: what a copy of it holds.
+    const copy = join(workspace.dir, 'b-file-only.db');
+    copyFileSync(b.path, copy);
+    const file = new BetterSqlite3(copy, { readonly: true });
+    try {
+      expect(file.prepare('SELECT count(*) FROM ZV_CHANGE').pluck().get()).toBe(dumpLog(a).length);
+      expect(file.prepare('SELECT count(*) FROM notes').pluck().get()).toBe(40);
+      expect(file.prepare("SELECT 1 FROM sqlite_master WHERE name = 'ZV_CHANGE_by_attribute'").pluck().get()).toBe(1);
+    } finally {
+      file.close();
+    }
   });
 
   it('a push cut off after the batch upload loses and duplicates nothing on retry', async () => {

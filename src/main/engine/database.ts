@@ -9,7 +9,7 @@ import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { TidemarkError } from '../../shared/errors';
 import type { Change, DatabaseStatus, HistoryPage, HistoryQuery, TableInfo, WriteOp } from '../../shared/types';
 import { flushPending } from './capture';
-import { BULK_CACHE_KIB, createChangeLog, ENGINE_CACHE_KIB, INCOMING_CACHE_KIB, type ChangeLog } from './change-log';
+import { BULK_CACHE_KIB, createChangeLog, ENGINE_CACHE_KIB, ENGINE_WAL_CHECKPOINT_PAGES, INCOMING_CACHE_KIB, type ChangeLog } from './change-log';
 import { createHistory } from './history';
 import { createHlc, systemClock, type Clock, type Hlc } from './hlc';
 import { createMaterializer, type EntityToWrite } from './materialize';
@@ -86,7 +86,9 @@ export interface TidemarkDatabase {
    * end (seconds for a million changes: `starting` hears how many changes the
    * load took in before it begins). Returns that count, null when no load was under way.
    */
-  endBulkLoad(starting?: (changes: number) => void): number | null;
+  endBulkLoad(starting?: (changes: number) => void, options?: EndBulkLoadOptions): number | null;
+  /** Resolves once work this database started in the background (endBulkLoad's checkpoint) has ended. */
+  settled(): Promise<void>;
   /** Whether the next file would go in as a bulk load: a load is under way, or the log is empty. */
   joining(): boolean;
   /** Runs `work` in one transaction after a refresh, with remote changes applied through `apply`. */
@@ -95,6 +97,15 @@ export interface TidemarkDatabase {
   status(): DatabaseStatus;
   onCommit(listener: (event: CommitEvent) => void): () => void;
   close(): void;
+}
+
+export interface EndBulkLoadOptions {
+  /**
+   * Copies the WAL of the database at the path into its file, off this
+   * thread. The load's last commit then leaves it to this, not to this
+   * connection's automatic checkpoint, which waits until it has ended.
+   */
+  checkpointElsewhere?: (path: string) => Promise<void>;
 }
 
 export function openDatabase(path: string, options: OpenOptions = {}): TidemarkDatabase {
@@ -186,6 +197,8 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
   // transaction that writes anything but files of changes, since every other
   // writer needs the indexes it set aside.
   let bulk: BulkLoad | null = null;
+  /** Work started in the background: settled() waits for it. */
+  let background: Promise<void> = Promise.resolve();
   /** Changes the bulk load under way has taken in. */
   let bulkChanges = 0;
   // While joining, a commit need not wait for the disk: after a power loss the
@@ -360,13 +373,29 @@ function initialize(sqlite: Database, path: string, clock: Clock, name: string |
         if (mayStartLoad && !bulk) joinSettings(false); // the file failed: no load began
       }
     },
-    endBulkLoad(starting) {
+    endBulkLoad(starting, options = {}) {
       if (!bulk) return null;
       const changes = bulkChanges;
       starting?.(changes);
-      inTransaction(() => undefined);
+      const elsewhere = options.checkpointElsewhere;
+      const autoCheckpoint = (on: boolean) => {
+        if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${on ? ENGINE_WAL_CHECKPOINT_PAGES : 0}`);
+      };
+      if (elsewhere) autoCheckpoint(false);
+      try {
+        inTransaction(() => undefined);
+      } catch (error) {
+        if (elsewhere) autoCheckpoint(true);
+        throw error;
+      }
+      if (elsewhere) {
+        // A failed checkpoint loses nothing: the WAL keeps the pages until a later one copies them.
+        const checkpoint = elsewhere(path).catch(() => undefined);
+        background = Promise.all([background, checkpoint]).then(() => autoCheckpoint(true));
+      }
       return changes;
     },
+    settled: () => background,
     joining: () => bulk !== null || log.isEmpty(),
     transaction: (work) => inTransaction(work).value,
     history(query) {

@@ -7,12 +7,14 @@ import { prepareBatch, type StageOptions } from './batch-file';
 import type { Compressed } from './change-file';
 import type { SortClaim } from './shared-sort';
 import type { FileJob, FileReply, FileTask } from './file-worker';
+import { checkpointWal } from './wal-checkpoint';
 
 /** Each task gets a function that reports a step of it (FileReply), then the job's arguments. */
 type Step = (value: unknown) => void;
 const tasks: Record<FileTask, (step: Step, ...args: never[]) => Promise<unknown>> = {
   'prepare-batch': (step, source: Compressed, file: string, options: StageOptions, claim?: SortClaim) =>
     prepareBatch(source, file, options, claim ? { claim, inflated: step } : undefined),
+  checkpoint: async (_step, path: string) => checkpointWal(path),
 };
 
 const port = parentPort;

@@ -17,7 +17,7 @@ import { Worker } from 'node:worker_threads';
 import { TidemarkError, type TidemarkErrorDetail } from '../../../shared/errors';
 
 /** The work a worker can do, by name (file-worker-thread.ts has the functions). */
-export type FileTask = 'prepare-batch';
+export type FileTask = 'prepare-batch' | 'checkpoint';
 
 export interface FileJob {
   id: number;

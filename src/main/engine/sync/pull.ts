@@ -11,6 +11,7 @@ import { MAX_BATCH_CHANGES, stageBatch, stageSavedBatch, type StagedBatch } from
 import { newDownloadPath, removeInflated } from './change-file';
 import { ahead, type HandOff } from './ahead';
 import { warmFileWorker } from './file-worker';
+import { checkpointOffThread } from './wal-checkpoint';
 import { sortWhileWaiting } from './shared-sort';
 import { applySnapshot } from './snapshot';
 import { timeOfId } from '../hlc';
@@ -89,7 +90,9 @@ export async function pull(ctx: PullContext, listing: RemoteObject[]): Promise<P
  * progress says so rather than sit on the last batch.
  */
 function finishJoining(ctx: PullContext): void {
-  const indexed = ctx.db.endBulkLoad((changes) => ctx.onProgress({ phase: 'index', done: 0, total: changes, bytes: 0 }));
+  const indexed = ctx.db.endBulkLoad((changes) => ctx.onProgress({ phase: 'index', done: 0, total: changes, bytes: 0 }), {
+    checkpointElsewhere: checkpointOffThread,
+  });
   if (indexed !== null) ctx.onProgress({ phase: 'index', done: indexed, total: indexed, bytes: 0 });
 }
 
