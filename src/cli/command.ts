@@ -45,12 +45,16 @@ export function parseCommandLine(command: Command, argv: string[]) {
   return { args: positionals, flags: values as CommandContext['flags'] };
 }
 
-/** Opens an initialized database for a command and always closes it. */
+/**
+ * Opens an initialized database for a command and always closes it, once the
+ * work it started in the background (a joining pull's last checkpoint) is done.
+ */
 export async function withDatabase<T>(path: string, work: (db: TidemarkDatabase) => Promise<T> | T): Promise<T> {
   const db = openDatabase(path, { requireInitialized: true });
   try {
     return await work(db);
   } finally {
+    await db.settled();
     db.close();
   }
 }
