@@ -2,7 +2,8 @@
 // sync's: opens the database the parent prepared and syncs once. Its pull
 // ends when the device has joined: the last batch applied and the log's
 // indexes built (the sync's last pull or index progress). What follows is
-// its push (its head, and an automatic snapshot once it holds 100,000 changes).
+// its push (its head, and an automatic snapshot once it holds 100,000 changes),
+// and the join's last checkpoint, which the file worker runs meanwhile.
 //   node --import tsx pull-device.ts <db file> <secrets file> <S3 options JSON>
 
 import { createS3Remote, type S3RemoteOptions } from '../../src/main/engine/remote';
@@ -38,6 +39,8 @@ const onProgress = (progress: SyncProgress) => {
 };
 const startRssBytes = process.resourceUsage().maxRSS * 1024;
 const { value: report, seconds: syncSeconds } = await timeAsync(() => syncDatabase(device.db, remote, { secrets: device.secrets, onProgress }));
+await device.db.settled();
+const settledSeconds = seconds(started);
 const maxRssBytes = process.resourceUsage().maxRSS * 1024;
 s3.close();
 device.db.close();
@@ -45,6 +48,7 @@ if (report.problems.length > 0) throw new Error(`sync problems: ${JSON.stringify
 const result: DeviceSyncResult = {
   seconds: pullSeconds,
   lastBatchSeconds,
+  settledSeconds,
   syncSeconds,
   requests: pullRequests,
   syncRequests: report.requests,
