@@ -17,6 +17,7 @@ const SCENARIOS: Record<string, () => Promise<{ run(workDir: string): Promise<Fi
   noop: () => import('./scenarios/noop'),
   history: () => import('./scenarios/history'),
   wire: () => import('./scenarios/wire'),
+  floor: () => import('./scenarios/floor'),
 };
 
 const load = SCENARIOS[name];
