@@ -18,13 +18,15 @@ const runs = process.env.TIDEMARK_FAULT_RUNS ? Number(process.env.TIDEMARK_FAULT
 const REPLICAS = 3;
 const replica = fc.nat(REPLICAS - 1);
 const entity = fc.constantFrom('e1', 'e2', 'e3', 'e4', 'e5', 'e6');
+type How = 'delete' | 'flip' | 'truncate';
+const how = fc.constantFrom<How>('delete', 'flip', 'truncate');
 
 const actions = fc.array(
   fc.oneof(
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('put' as const), replica, id: entity, title: fc.string({ maxLength: 6 }), rank: fc.integer({ min: 0, max: 9 }) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), replica, id: entity }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('sync' as const), replica, maxBatchChanges: fc.constantFrom(2, 5, 1000) }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('damage' as const), pick: fc.nat(50), how: fc.constantFrom('delete', 'flip', 'truncate') }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('damage' as const), pick: fc.nat(50), how }) },
   ),
   { minLength: 10, maxLength: 30, size: 'max' },
 );
@@ -32,7 +34,7 @@ const actions = fc.array(
 type Action = typeof actions extends fc.Arbitrary<Array<infer T>> ? T : never;
 
 /** Spoils one published batch file on the remote, whoever wrote it; false when there is none yet. */
-async function damage(raw: Remote, pick: number, how: 'delete' | 'flip' | 'truncate'): Promise<boolean> {
+async function damage(raw: Remote, pick: number, how: How): Promise<boolean> {
   const files = await raw.list('batches/');
   const file = files[pick % Math.max(1, files.length)];
   if (!file) return false;
@@ -48,7 +50,7 @@ async function damage(raw: Remote, pick: number, how: 'delete' | 'flip' | 'trunc
 
 const stats = { damaged: 0, reported: 0 };
 
-async function recovers(kind: RemoteKind, steps: Action[]): Promise<void> {
+async function recovers(kind: RemoteKind, steps: Action[], lastHow: How): Promise<void> {
   const workspace = createWorkspace('tidemark-damage-prop-');
   const shared = await createSharedRemote(kind);
   try {
@@ -64,6 +66,12 @@ async function recovers(kind: RemoteKind, steps: Action[]): Promise<void> {
       if (step.kind === 'put') db.write([{ op: 'put', table: 'notes', id: step.id, values: { title: step.title, rank: step.rank } }]);
       else if (step.kind === 'delete') db.write([{ op: 'delete', table: 'notes', id: step.id }]);
       else await sync(db, shared.connect(), { maxBatchChanges: step.maxBatchChanges });
+    }
+    // A seed whose damage all came before anything was published still spoils one file.
+    if (damaged === 0) {
+      replicas[0]!.write([{ op: 'put', table: 'notes', id: 'e1', values: { title: 'last', rank: 0 } }]);
+      await sync(replicas[0]!, shared.connect());
+      if (await damage(shared.raw, 0, lastHow)) damaged += 1;
     }
     stats.damaged += damaged;
 
@@ -104,7 +112,7 @@ const plan: Array<[RemoteKind, number]> = [
 describe.each(plan)('randomized convergence with files damaged on a %s remote', (kind, numRuns) => {
   it(`files deleted, changed in place or cut short after publication: ${numRuns} seeds, every replica recovers`, async () => {
     Object.assign(stats, { damaged: 0, reported: 0 });
-    await fc.assert(fc.asyncProperty(actions, (steps) => recovers(kind, steps)), { numRuns, endOnFailure: true });
+    await fc.assert(fc.asyncProperty(actions, how, (steps, lastHow) => recovers(kind, steps, lastHow)), { numRuns, endOnFailure: true });
     // It cannot pass without damaging anything, or without the reports doing the work.
     if (process.env.TIDEMARK_FAULT_DEBUG) console.log(kind, stats);
     expect(stats.damaged).toBeGreaterThanOrEqual(numRuns);
