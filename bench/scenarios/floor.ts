@@ -61,7 +61,7 @@ export async function run(workDir: string): Promise<Figure[]> {
   removeDatabaseFiles(apiFile);
   const api = figure({
     scenario: 'floor',
-    figure: `write API, ${changes.toLocaleString('en-US')} changes, against the first floor (changes/s)`,
+    figure: `write API, ${changes.toLocaleString('en-US')} changes, against that floor (changes/s)`,
     unit: 'changes/s',
     value: changes / apiSeconds,
     baseline: floor.value,
