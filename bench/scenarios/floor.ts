@@ -116,11 +116,11 @@ function writeWithLog(file: string, rows: readonly NoteRow[], variant: (typeof V
       for (let i = from; i < to; i++) {
         const r = rows[i]!;
         insertRow.run(r.id, r.title, r.body, r.rank, r.score);
-        const number = mapped?.entity(r.id);
+        const number = mapped ? mapped.entity(r.id) : 0;
         for (const column of NOTE_COLUMNS) {
           const id = clock.next();
           const change = insertChange.run(id, transactionId, r.id, column, encodeValue(r[column])).lastInsertRowid;
-          if (number !== undefined) mapped!.change(number, column, id, change);
+          if (mapped) mapped.change(number, column, id, change);
         }
       }
     });
