@@ -5,7 +5,7 @@
 //   npm run bench                      everything (about 3-4 minutes on 2 cores)
 //   BENCH_SCALE=0.1 npm run bench      ten times smaller, for quick iteration
 //   npm run bench -- capture history   some scenarios only
-//   npm run bench -- floor             opt-in: the write API's floor in raw SQL (about 100 s)
+//   npm run bench -- floor             opt-in: the write API's floor in raw SQL (about 2 minutes)
 //   BENCH_PROFILE_DIR=/tmp/p npm run bench   a .cpuprofile per scenario
 //
 // Each scenario runs in a child process of its own; the S3 test server
